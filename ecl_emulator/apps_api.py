@@ -1,0 +1,136 @@
+"""The seven operations of the SkyWay apps API, with the contract's checks in its order."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from .models import App, Tenant
+from .reply import (
+    APP_DOES_NOT_EXIST,
+    NOT_AUTHENTICATED,
+    TENANT_DELETED,
+    TENANT_SUSPENDED,
+    HttpError,
+    Reply,
+    json_reply,
+)
+from .request import Request
+from .state import EmulatorState, apply_fields, new_secret_key
+from .timefmt import format_jst, now_jst, usage_months
+from .validation import parse_app_fields
+
+_TENANT_REFUSALS = {"suspended": TENANT_SUSPENDED, "deleted": TENANT_DELETED}
+
+
+def list_apps(state: EmulatorState, req: Request) -> Reply:
+    """`GET /tenants/{tenant_id}/apps[?expandApps]`: a join of each app's cached JSON."""
+    expand = _expand_apps(req.query_value("expandApps"))
+    months = usage_months()
+    with state.lock:
+        tenant = _tenant(state, req)
+        if expand:
+            fragments = [app.full_json(months) for app in tenant.apps.values()]
+        else:
+            fragments = [app.short_json() for app in tenant.apps.values()]
+    return Reply(200, ("[" + ",".join(fragments) + "]").encode())
+
+
+def create_app(state: EmulatorState, req: Request) -> Reply:
+    """`POST /tenants/{tenant_id}/apps`: 200 (not 201) with the new app, active by default."""
+    fields, error = _checked_fields(req)
+    with state.lock:
+        tenant = _tenant(state, req)
+        if error is not None:
+            raise error
+        return _app_reply(state.new_app(tenant, fields))
+
+
+def get_app(state: EmulatorState, req: Request) -> Reply:
+    """`GET /tenants/{tenant_id}/apps/{app_id}`."""
+    with state.lock:
+        return _app_reply(_app(_tenant(state, req), req))
+
+
+def update_app(state: EmulatorState, req: Request) -> Reply:
+    """`PUT /tenants/{tenant_id}/apps/{app_id}`: only the fields present change."""
+    fields, error = _checked_fields(req)
+    with state.lock:
+        app = _app(_tenant(state, req), req)
+        if error is not None:
+            raise error
+        apply_fields(app, fields)
+        app.updated_at = _later_stamp(app.updated_at)
+        return _app_reply(app)
+
+
+def delete_app(state: EmulatorState, req: Request) -> Reply:
+    """`DELETE /tenants/{tenant_id}/apps/{app_id}`: 200 with `{}`."""
+    with state.lock:
+        tenant = _tenant(state, req)
+        del tenant.apps[_app(tenant, req).id]
+    return json_reply(200, {})
+
+
+def get_secret_key(state: EmulatorState, req: Request) -> Reply:
+    """`GET .../secretkey`: `{"secretkey": ...}`."""
+    with state.lock:
+        secret = _app(_tenant(state, req), req).secretkey
+    return json_reply(200, {"secretkey": secret})
+
+
+def renew_secret_key(state: EmulatorState, req: Request) -> Reply:
+    """`POST .../secretkey`: a new secret key replaces the old one and is returned."""
+    with state.lock:
+        app = _app(_tenant(state, req), req)
+        app.secretkey = new_secret_key()
+        secret = app.secretkey
+    return json_reply(200, {"secretkey": secret})
+
+
+def _expand_apps(value: str | None) -> bool:
+    """Contract rule: true when present, bare or with any value other than `false`."""
+    return value is not None and value != "false"
+
+
+def _tenant(state: EmulatorState, req: Request) -> Tenant:
+    """The path's tenant after the token and tenant state checks (call with the lock held)."""
+    tenant_id = req.params["tenant_id"]
+    if not state.token_valid_for(req.header("X-Auth-Token"), tenant_id):
+        raise HttpError(403, NOT_AUTHENTICATED)
+    tenant = state.tenants.get(tenant_id)
+    if tenant is None:
+        raise HttpError(403, NOT_AUTHENTICATED)
+    refusal = _TENANT_REFUSALS.get(tenant.state)
+    if refusal is not None:
+        raise HttpError(403, refusal)
+    return tenant
+
+
+def _app(tenant: Tenant, req: Request) -> App:
+    raw_id = req.params["app_id"]
+    numeric = raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 18
+    app = tenant.apps.get(int(raw_id)) if numeric else None
+    if app is None:
+        raise HttpError(403, APP_DOES_NOT_EXIST)
+    return app
+
+
+def _checked_fields(req: Request) -> tuple[dict[str, Any], HttpError | None]:
+    """Body checks run before taking the lock; their error is raised after the 403 checks."""
+    try:
+        return parse_app_fields(req.body), None
+    except HttpError as error:
+        return {}, error
+
+
+def _app_reply(app: App) -> Reply:
+    return Reply(200, app.full_json().encode())
+
+
+def _later_stamp(previous: str) -> str:
+    """Now, or one second past `previous` if that is not earlier, so every PUT moves it."""
+    stamp = format_jst(now_jst())
+    if stamp <= previous:  # same format and offset: text order is time order
+        stamp = format_jst(datetime.fromisoformat(previous) + timedelta(seconds=1))
+    return stamp

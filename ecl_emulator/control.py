@@ -1,0 +1,114 @@
+"""A small `requests` client of the emulator's `/_emulator/` control endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+_TIMEOUT = 30.0
+
+
+class EmulatorControlError(RuntimeError):
+    """A control endpoint answered an unexpected status."""
+
+    def __init__(self, method: str, url: str, status: int, body: str) -> None:
+        super().__init__(f"{method} {url} answered {status}: {body[:500]}")
+        self.status = status
+        self.body = body
+
+
+class EmulatorControl:
+    """Drive a running emulator: tenants, faults, tokens, statistics, reset and settings."""
+
+    def __init__(self, base_url: str, *, timeout: float = _TIMEOUT) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    @property
+    def identity_url(self) -> str:
+        """The Keystone v3 URL (`base_url + "/v3"`)."""
+        return self.base_url + "/v3"
+
+    @property
+    def api_url(self) -> str:
+        """The apps API URL (the same as `base_url`)."""
+        return self.base_url
+
+    def create_tenant(
+        self,
+        tenant_id: str | None = None,
+        api_key: str | None = None,
+        api_secret: str | None = None,
+        apps: int = 0,
+        state: str = "active",
+    ) -> dict[str, Any]:
+        """Create a tenant seeded with `apps` apps; returns `{tenant_id, api_key, api_secret}`."""
+        body: dict[str, Any] = {"apps": apps, "state": state}
+        for name, value in (
+            ("tenant_id", tenant_id),
+            ("api_key", api_key),
+            ("api_secret", api_secret),
+        ):
+            if value is not None:
+                body[name] = value
+        return self._call("POST", "/tenants", body, expect=201)
+
+    def set_tenant_state(self, tenant_id: str, state: str) -> dict[str, Any]:
+        """Set a tenant `active`, `suspended` or `deleted`."""
+        return self._call("PATCH", f"/tenants/{tenant_id}", {"state": state})
+
+    def set_faults(
+        self, rules: list[dict[str, Any]] | None = None, latency_ms: int | None = None
+    ) -> dict[str, Any]:
+        """Replace the fault rules and/or the added latency; what is None stays as it is."""
+        body: dict[str, Any] = {}
+        if rules is not None:
+            body["rules"] = rules
+        if latency_ms is not None:
+            body["latency_ms"] = latency_ms
+        return self._call("POST", "/faults", body)
+
+    def faults(self) -> dict[str, Any]:
+        """The latency and the rules not used up yet."""
+        return self._call("GET", "/faults")
+
+    def clear_faults(self) -> dict[str, Any]:
+        """No latency, no rules."""
+        return self._call("DELETE", "/faults")
+
+    def revoke_tokens(self) -> int:
+        """Make every token issued so far invalid; returns how many there were."""
+        return self._call("POST", "/tokens/revoke")["revoked"]
+
+    def stats(self) -> dict[str, Any]:
+        """`{"auth_calls": N, "api_calls": N, "calls": {"<METHOD> <route>": N}}`."""
+        return self._call("GET", "/stats")
+
+    def reset_stats(self) -> dict[str, Any]:
+        """Zero the counters."""
+        return self._call("POST", "/stats/reset")
+
+    def reset(self) -> dict[str, Any]:
+        """Forget every tenant, token, fault and counter (the demo tenant comes back)."""
+        return self._call("POST", "/reset")
+
+    def set_config(self, token_ttl: int | None = None) -> dict[str, Any]:
+        """Change settings; `token_ttl` applies to tokens issued afterwards (0: born expired)."""
+        body = {} if token_ttl is None else {"token_ttl": token_ttl}
+        return self._call("PATCH", "/config", body)
+
+    def config(self) -> dict[str, Any]:
+        """The current settings."""
+        return self._call("GET", "/config")
+
+    def _call(
+        self, method: str, path: str, body: dict[str, Any] | None = None, expect: int = 200
+    ) -> Any:
+        url = f"{self.base_url}/_emulator{path}"
+        response = requests.request(
+            method, url, json=body, timeout=self.timeout, allow_redirects=False
+        )
+        if response.status_code != expect:
+            raise EmulatorControlError(method, url, response.status_code, response.text)
+        return response.json()

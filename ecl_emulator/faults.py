@@ -1,0 +1,142 @@
+"""Injected faults: added latency and rules that fail the next matching requests."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+RULE_METHODS = ("GET", "POST", "PUT", "DELETE", "*")
+ACTIONS = ("reset", "hang", "malformed")
+WHENS = ("before", "after")
+_RULE_KEYS = {"method", "path", "count", "when", "status", "action"}
+_NO_BODY_STATUSES = (204, 304)
+
+
+class FaultError(ValueError):
+    """A rule or setting that cannot be used; its message is answered with a 400."""
+
+
+@dataclass
+class FaultRule:
+    """Fail the next `count` requests whose method and path match, before or after handling."""
+
+    method: str
+    path: str
+    count: int
+    when: str
+    status: int | None = None
+    action: str | None = None
+
+    def __post_init__(self) -> None:
+        self._pattern = re.compile(self.path)
+
+    def matches(self, method: str, path: str) -> bool:
+        """Whether a request with this method and path (no query string) is targeted."""
+        return self.method in ("*", method) and self._pattern.search(path) is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The rule as the control API shows it, with the remaining count."""
+        rule: dict[str, Any] = {
+            "method": self.method,
+            "path": self.path,
+            "count": self.count,
+            "when": self.when,
+        }
+        if self.status is not None:
+            rule["status"] = self.status
+        else:
+            rule["action"] = self.action
+        return rule
+
+
+def parse_rule(raw: Any) -> FaultRule:
+    """Check one rule object of `POST /_emulator/faults`; raises FaultError."""
+    if not isinstance(raw, dict):
+        raise FaultError("A rule must be a JSON object")
+    unknown = set(raw) - _RULE_KEYS
+    if unknown:
+        raise FaultError(f"Unknown rule keys: {', '.join(sorted(unknown))}")
+    method = raw.get("method", "*")
+    if not isinstance(method, str) or method.upper() not in RULE_METHODS:
+        raise FaultError(f"method must be one of {', '.join(RULE_METHODS)}")
+    path = raw.get("path", "")
+    if not isinstance(path, str):
+        raise FaultError("path must be a regular expression string")
+    try:
+        re.compile(path)
+    except re.error as exc:
+        raise FaultError(f"path is not a valid regular expression: {exc}") from None
+    count = raw.get("count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise FaultError("count must be a positive integer")
+    when = raw.get("when", "before")
+    if when not in WHENS:
+        raise FaultError("when must be 'before' or 'after'")
+    if ("status" in raw) == ("action" in raw):
+        raise FaultError("A rule needs exactly one of status or action")
+    status = raw.get("status")
+    if "status" in raw and (
+        isinstance(status, bool)
+        or not isinstance(status, int)
+        or not 200 <= status <= 599
+        or status in _NO_BODY_STATUSES
+    ):
+        raise FaultError("status must be an HTTP status from 200 to 599 that carries a body")
+    action = raw.get("action")
+    if "action" in raw and action not in ACTIONS:
+        raise FaultError(f"action must be one of {', '.join(ACTIONS)}")
+    return FaultRule(method.upper(), path, count, when, status=status, action=action)
+
+
+def parse_latency(raw: Any) -> int:
+    """Check a `latency_ms` value; raises FaultError."""
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw <= 600_000:
+        raise FaultError("latency_ms must be an integer from 0 to 600000")
+    return raw
+
+
+class FaultSet:
+    """The active latency and rules, shared by every request thread."""
+
+    def __init__(self, latency_ms: int = 0) -> None:
+        self._lock = threading.Lock()
+        self._latency_ms = latency_ms
+        self._rules: list[FaultRule] = []
+
+    @property
+    def latency_ms(self) -> int:
+        """Milliseconds added before every identity and apps API answer."""
+        return self._latency_ms
+
+    def configure(self, *, rules: list[FaultRule] | None, latency_ms: int | None) -> None:
+        """Replace the rules and/or the latency; a part passed as None stays as it is."""
+        with self._lock:
+            if rules is not None:
+                self._rules = list(rules)
+            if latency_ms is not None:
+                self._latency_ms = latency_ms
+
+    def clear(self, latency_ms: int = 0) -> None:
+        """Drop every rule and set the latency (none by default)."""
+        self.configure(rules=[], latency_ms=latency_ms)
+
+    def take(self, method: str, path: str) -> FaultRule | None:
+        """The first rule matching this request, counted down (and dropped once used up)."""
+        with self._lock:
+            for index, rule in enumerate(self._rules):
+                if rule.matches(method, path):
+                    rule.count -= 1
+                    if rule.count == 0:
+                        del self._rules[index]
+                    return rule
+        return None
+
+    def snapshot(self) -> dict[str, Any]:
+        """The latency and the remaining rules, for `GET /_emulator/faults`."""
+        with self._lock:
+            return {
+                "latency_ms": self._latency_ms,
+                "rules": [rule.as_dict() for rule in self._rules],
+            }
