@@ -1,0 +1,48 @@
+# The portal's commands. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+EMULATOR_PORT ?= 8001
+EMULATOR ?= on
+
+.DEFAULT_GOAL := help
+.PHONY: help run test serve lint bench load clean
+
+help: ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install -qq --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install -qq --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+.env:
+	$(PY) -m portal.make_env .env
+
+run: $(VENV)/.runtime .env ## Serve the portal on http://127.0.0.1:8000 with the ECL emulator and a demo tenant
+	$(PY) manage.py rundemo --port $(PORT) --emulator-port $(EMULATOR_PORT) \
+		$(if $(filter off,$(EMULATOR)),--no-emulator)
+
+test: $(VENV)/.dev ## Run the whole test suite
+	$(VENV)/bin/pytest
+
+serve: $(VENV)/.runtime ## Serve production-style: gunicorn, static files by whitenoise
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py migrate --noinput
+	$(VENV)/bin/gunicorn portal.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
+		--timeout 30 --forwarded-allow-ips="$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+
+lint: $(VENV)/.dev ## Check the code with ruff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean: ## Remove the virtualenv, collected static files and caches (keeps .env and the database)
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,101 @@
+"""`make run`: migrate, create the demo superuser, start the ECL emulator with its demo tenant,
+register that tenant, and serve the portal until Ctrl-C, which stops everything started here."""
+
+import os
+import signal
+import subprocess
+import sys
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Set up the development database and serve the portal and the ECL emulator."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--emulator-port", type=int, default=8001)
+        parser.add_argument(
+            "--no-emulator",
+            action="store_true",
+            help="Serve only the portal, for tenants registered against the real ECL.",
+        )
+
+    def handle(self, *args, port: int, emulator_port: int, no_emulator: bool, **options) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("demo_superuser")
+        children: list[subprocess.Popen] = []
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            if not no_emulator:
+                emulator, demo = self._start_emulator(emulator_port)
+                children.append(emulator)
+                self._register_demo_tenant(demo)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"\nThe portal is at http://127.0.0.1:{port}/ (Ctrl-C stops it)."
+                )
+            )
+            children.append(
+                subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"])
+            )
+            for child in children:
+                child.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            _stop(children)
+        self.stdout.write("Stopped.")
+
+    def _start_emulator(self, port: int) -> tuple[subprocess.Popen, dict[str, str]]:
+        emulator = subprocess.Popen(
+            [sys.executable, "-m", "ecl_emulator", "--demo", "--quiet", "--port", str(port)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        values: dict[str, str] = {}
+        for line in emulator.stdout:
+            name, sep, value = line.strip().partition("=")
+            if sep and name.startswith("ECL_"):
+                values[name] = value
+            if line.startswith("Press Ctrl-C"):
+                break
+        if "ECL_API_SECRET" not in values:
+            emulator.wait()
+            raise CommandError(
+                f"The ECL emulator did not start on port {port}; is the port in use? "
+                "Try `make run EMULATOR_PORT=8011`."
+            )
+        self.stdout.write(f"The ECL emulator is at {values['ECL_API_URL']}.")
+        return emulator, values
+
+    def _register_demo_tenant(self, demo: dict[str, str]) -> None:
+        os.environ["ECL_API_SECRET"] = demo["ECL_API_SECRET"]
+        try:
+            call_command(
+                "tenant_add",
+                name="Demo tenant (emulator)",
+                tenant_id=demo["ECL_TENANT_ID"],
+                identity_url=demo["ECL_IDENTITY_URL"],
+                api_url=demo["ECL_API_URL"],
+                api_key=demo["ECL_API_KEY"],
+            )
+        finally:
+            del os.environ["ECL_API_SECRET"]
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(children: list[subprocess.Popen]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGINT)
+    for child in children:
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()

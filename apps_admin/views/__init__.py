@@ -1,0 +1,1 @@
+"""Page views of the portal, one module per area."""

@@ -1,0 +1,12 @@
+"""The portal's URLs: Django admin, health check, and the apps_admin pages."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from apps_admin.views import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("", include("apps_admin.urls")),
+]
