@@ -1,0 +1,54 @@
+"""The ECL service module: every call the portal makes to a tenant's ECL services goes through here.
+
+Use the operations (`app_list`, `app_get`, ... `secretkey_renew`) and catch `ECLError`; nothing else
+in the project talks HTTP to ECL.
+"""
+
+from apps_admin.ecl.errors import (
+    AppNotFound,
+    BadUpstreamResponse,
+    CredentialsRejected,
+    ECLError,
+    InvalidRequest,
+    OutcomeUnknown,
+    TenantMisconfigured,
+    TenantUnavailable,
+    TokenRejected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from apps_admin.ecl.operations import (
+    app_create,
+    app_delete,
+    app_get,
+    app_list,
+    app_update,
+    secretkey_get,
+    secretkey_renew,
+)
+from apps_admin.ecl.types import PERMISSIONS, STATUSES, App, MonthUsage
+
+__all__ = [
+    "PERMISSIONS",
+    "STATUSES",
+    "App",
+    "AppNotFound",
+    "BadUpstreamResponse",
+    "CredentialsRejected",
+    "ECLError",
+    "InvalidRequest",
+    "MonthUsage",
+    "OutcomeUnknown",
+    "TenantMisconfigured",
+    "TenantUnavailable",
+    "TokenRejected",
+    "UpstreamTimeout",
+    "UpstreamUnavailable",
+    "app_create",
+    "app_delete",
+    "app_get",
+    "app_list",
+    "app_update",
+    "secretkey_get",
+    "secretkey_renew",
+]

@@ -1,0 +1,28 @@
+"""`rotate_encryption_keys`: re-encrypt every stored secret with the first encryption key."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from apps_admin import crypto
+from apps_admin.models import Tenant
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-encrypt every stored secret with the first key of FIELD_ENCRYPTION_KEYS. Put the new "
+        "key first, keep the old ones after it, run this, then remove the old keys."
+    )
+
+    def handle(self, *args, **options) -> None:
+        count = 0
+        with transaction.atomic():
+            for tenant in Tenant.objects.select_for_update().order_by("pk"):
+                try:
+                    tenant.api_secret_encrypted = crypto.reencrypt(tenant.api_secret_encrypted)
+                except crypto.SecretUndecryptable as error:
+                    raise CommandError(
+                        f"Tenant {tenant.tenant_id}: {error} Nothing was changed."
+                    ) from None
+                tenant.save(update_fields=["api_secret_encrypted"])
+                count += 1
+        self.stdout.write(f"Re-encrypted the API secret of {count} tenant(s) with the first key.")

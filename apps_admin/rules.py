@@ -1,0 +1,190 @@
+"""Input rules for an app's fields, shared by the pages and the API; checked before any ECL call.
+
+Each `clean_*` function returns the normalised value or raises django's ValidationError with a
+message in the user's terms.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+
+from apps_admin.ecl.types import PERMISSIONS, STATUSES
+
+DESCRIPTION_MAX = 128
+DOMAIN_MAX = 255
+SERVICE_ACCOUNT_KEY_MAX = 64 * 1024
+
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_BUCKET_CHARS = re.compile(r"^[a-z0-9][a-z0-9._-]*[a-z0-9]$")
+_GOOGLE_LIKE = re.compile(r"g[o0][o0]gle")
+
+
+def clean_description(value: object) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError("Enter the description as text.", code="invalid")
+    value = value.strip()
+    if len(value) > DESCRIPTION_MAX:
+        raise ValidationError(
+            f"The description can be at most {DESCRIPTION_MAX} characters (it has {len(value)}).",
+            code="max_length",
+        )
+    return value
+
+
+def _domain_problem(domain: str) -> str | None:
+    if len(domain) > DOMAIN_MAX:
+        return f"“{domain[:40]}…” is longer than {DOMAIN_MAX} characters."
+    if "://" in domain:
+        return f"“{domain}” is a URL: enter only the host name, such as example.com."
+    if "*" in domain:
+        return f"“{domain}”: wildcards are not supported; list each host name."
+    if "/" in domain:
+        return f"“{domain}” has a path: enter only the host name, such as example.com."
+    if ":" in domain:
+        return f"“{domain}” has a port: enter only the host name, without “:port”."
+    if re.fullmatch(r"[0-9.]+", domain):
+        try:
+            ipaddress.IPv4Address(domain)
+        except ValueError:
+            return f"“{domain}” is not a valid IPv4 address."
+        return None
+    if all(_LABEL.match(label) for label in domain.split(".")):
+        return None
+    return (
+        f"“{domain}” is not a valid host name: use letters, digits and hyphens, "
+        "in parts separated by dots."
+    )
+
+
+def clean_domains(value: object) -> list[str]:
+    """Domains from a list or from text with one per line: trimmed, lower-cased, de-duplicated."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        items: Iterable[object] = value.splitlines()
+    elif isinstance(value, list | tuple):
+        items = value
+    else:
+        raise ValidationError("Enter the domains as a list of host names.", code="invalid")
+    cleaned: list[str] = []
+    problems = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ValidationError("Each domain must be text.", code="invalid")
+        domain = item.strip().lower()
+        if not domain:
+            continue
+        problem = _domain_problem(domain)
+        if problem:
+            problems.append(ValidationError(problem, code="invalid_domain"))
+        elif domain not in cleaned:
+            cleaned.append(domain)
+    if problems:
+        raise ValidationError(problems)
+    return cleaned
+
+
+def clean_permissions(value: object) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple) or not all(isinstance(p, str) for p in value):
+        raise ValidationError("Enter the permissions as a list of names.", code="invalid")
+    unknown = [p for p in value if p not in PERMISSIONS]
+    if unknown:
+        raise ValidationError(
+            f"Unknown permission: {', '.join(sorted(set(unknown)))}. "
+            f"Choose from {', '.join(PERMISSIONS)}.",
+            code="invalid_choice",
+        )
+    return [p for p in PERMISSIONS if p in value]  # ECL's order, each once
+
+
+def clean_status(value: object) -> str:
+    if value not in STATUSES:
+        raise ValidationError("The status must be “active” or “suspended”.", code="invalid_choice")
+    return value  # type: ignore[return-value]
+
+
+def clean_bucket_name(value: object) -> str:
+    """A Google Cloud Storage bucket name by Google's naming rules; empty means none."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationError("Enter the bucket name as text.", code="invalid")
+    name = value.strip()
+    if not name:
+        return ""
+    limit = 222 if "." in name else 63
+    if not 3 <= len(name) <= limit:
+        raise ValidationError(f"A bucket name has 3 to {limit} characters.", code="invalid_bucket")
+    if not _BUCKET_CHARS.match(name):
+        raise ValidationError(
+            "A bucket name uses lower-case letters, digits, dashes, underscores and dots, and "
+            "starts and ends with a letter or digit.",
+            code="invalid_bucket",
+        )
+    if any(not 1 <= len(part) <= 63 for part in name.split(".")):
+        raise ValidationError(
+            "Each dot-separated part of a bucket name has 1 to 63 characters.",
+            code="invalid_bucket",
+        )
+    if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", name):
+        raise ValidationError("A bucket name cannot be an IP address.", code="invalid_bucket")
+    if name.startswith("goog") or _GOOGLE_LIKE.search(name):
+        raise ValidationError(
+            "A bucket name cannot start with “goog” or contain “google”.", code="invalid_bucket"
+        )
+    return name
+
+
+def clean_service_account_key(value: object) -> str:
+    """A GCP service account key file: a JSON object of type service_account; empty means none.
+
+    Returns compact JSON. Error messages never repeat the key's content.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError(
+                "The service account key file is not UTF-8 text.", code="invalid_key"
+            ) from None
+    if isinstance(value, dict):
+        data = value
+    elif isinstance(value, str):
+        if not value.strip():
+            return ""
+        if len(value) > SERVICE_ACCOUNT_KEY_MAX:
+            raise ValidationError(
+                "The service account key is too large to be a key file.", code="invalid_key"
+            )
+        try:
+            data = json.loads(value)
+        except ValueError:
+            raise ValidationError(
+                "The service account key is not valid JSON: attach the key file downloaded "
+                "from Google Cloud.",
+                code="invalid_key",
+            ) from None
+    else:
+        raise ValidationError("Enter the service account key as JSON text.", code="invalid_key")
+    if not isinstance(data, dict) or data.get("type") != "service_account":
+        raise ValidationError(
+            'This is not a service account key: its JSON must have "type": "service_account".',
+            code="invalid_key",
+        )
+    missing = [k for k in ("client_email", "private_key") if not isinstance(data.get(k), str)]
+    if missing:
+        raise ValidationError(
+            f"The service account key lacks {' and '.join(missing)}.", code="invalid_key"
+        )
+    return json.dumps(data, separators=(",", ":"))
