@@ -1,10 +1,14 @@
-"""Django admin: the site's titles and the tenants, whose ECL API secret is write-only."""
+"""Django admin: tenants (secret write-only), memberships, and the read-only audit log.
+
+Everything here is for superusers only; tenant and membership changes are audited.
+"""
 
 from django import forms
 from django.contrib import admin
 from django.db import models
 
-from apps_admin.models import Tenant
+from apps_admin import audit
+from apps_admin.models import AuditEvent, Membership, Tenant
 
 admin.site.site_header = "SkyWay apps portal"
 admin.site.site_title = "SkyWay apps portal"
@@ -50,18 +54,130 @@ class TenantForm(forms.ModelForm):
         return tenant
 
 
+class SuperuserOnly:
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request, *args) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+
+def _roles(tenant: Tenant) -> dict[str, str]:
+    return {m.user.get_username(): m.role for m in tenant.memberships.select_related("user")}
+
+
+def _membership_fields(membership: Membership) -> dict:
+    return {"user": membership.user.get_username(), "role": membership.role}
+
+
+def record_membership_change(request, tenant_id: str, before: dict, after: dict) -> None:
+    audit.record(
+        request,
+        "membership.change",
+        tenant_id=tenant_id,
+        changes=audit.changes_between(before, after),
+    )
+
+
+class MembershipInline(SuperuserOnly, admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(SuperuserOnly, admin.ModelAdmin):
     form = TenantForm
     list_display = ["name", "tenant_id", "region", "api_key", "updated_at"]
     search_fields = ["name", "tenant_id", "api_key"]
     list_filter = ["region"]
     readonly_fields = ["created_at", "updated_at"]
+    inlines = [MembershipInline]
+
+    def save_model(self, request, obj: Tenant, form, change: bool) -> None:
+        before = {f: form.initial.get(f) for f in form.changed_data} if change else {}
+        super().save_model(request, obj, form, change)
+        after = {f: form.cleaned_data.get(f) for f in form.changed_data}
+        if "api_secret" in after and not after["api_secret"]:
+            del after["api_secret"]
+        audit.record(
+            request,
+            "tenant.change",
+            outcome="ok",
+            tenant_id=obj.tenant_id,
+            changes=audit.changes_between(
+                {k: v for k, v in before.items() if k in after}, after, secret=["api_secret"]
+            ),
+        )
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        before = _roles(form.instance)
+        super().save_related(request, form, formsets, change)
+        after = _roles(form.instance)
+        for username in sorted(set(before) | set(after)):
+            if before.get(username) != after.get(username):
+                record_membership_change(
+                    request,
+                    form.instance.tenant_id,
+                    {"user": username, "role": before[username]} if username in before else {},
+                    {"user": username, "role": after[username]} if username in after else {},
+                )
+
+    def delete_model(self, request, obj: Tenant) -> None:
+        tenant_id = obj.tenant_id
+        super().delete_model(request, obj)
+        audit.record(
+            request,
+            "tenant.change",
+            tenant_id=tenant_id,
+            changes={"deleted": {"from": False, "to": True}},
+        )
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if isinstance(db_field, models.URLField):
             kwargs["assume_scheme"] = "https"
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+@admin.register(Membership)
+class MembershipAdmin(SuperuserOnly, admin.ModelAdmin):
+    list_display = ["user", "tenant", "role", "updated_at"]
+    list_filter = ["role", "tenant"]
+    search_fields = ["user__username", "tenant__name", "tenant__tenant_id"]
+    autocomplete_fields = ["user"]
+
+    def save_model(self, request, obj: Membership, form, change: bool) -> None:
+        before = _membership_fields(Membership.objects.get(pk=obj.pk)) if change else {}
+        super().save_model(request, obj, form, change)
+        record_membership_change(request, obj.tenant.tenant_id, before, _membership_fields(obj))
+
+    def delete_model(self, request, obj: Membership) -> None:
+        before, tenant_id = _membership_fields(obj), obj.tenant.tenant_id
+        super().delete_model(request, obj)
+        record_membership_change(request, tenant_id, before, {})
+
+    def delete_queryset(self, request, queryset) -> None:
+        for membership in queryset.select_related("user", "tenant"):
+            self.delete_model(request, membership)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only for superusers: nobody can add, change or delete an event here."""
+
+    list_display = ["at", "actor_username", "action", "outcome", "tenant_id", "app_id", "client_ip"]
+    list_filter = ["action", "outcome"]
+    search_fields = ["actor_username", "tenant_id", "app_id", "request_id", "transaction_id"]
+    date_hierarchy = "at"
 
     def has_module_permission(self, request) -> bool:
         return request.user.is_superuser
@@ -70,10 +186,10 @@ class TenantAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
     def has_add_permission(self, request) -> bool:
-        return request.user.is_superuser
+        return False
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser
+        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser
+        return False

@@ -8,4 +8,4 @@ class AppsAdminConfig(AppConfig):
     verbose_name = "SkyWay apps"
 
     def ready(self) -> None:
-        from apps_admin import checks  # noqa: F401  (registers the system checks)
+        from apps_admin import checks, signals  # noqa: F401  (registers checks and receivers)

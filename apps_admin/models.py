@@ -1,7 +1,9 @@
-"""The portal's own data: the ECL tenants it manages."""
+"""The portal's own data: ECL tenants, who may do what in them, and the audit log."""
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 
 from apps_admin import crypto
 
@@ -62,3 +64,82 @@ class Tenant(models.Model):
 
     def set_api_secret(self, plaintext: str) -> None:
         self.api_secret_encrypted = crypto.encrypt(plaintext)
+
+
+class Role(models.TextChoices):
+    """A member's role in a tenant; each role can do what the ones before it can."""
+
+    VIEWER = "viewer", "Viewer"
+    EDITOR = "editor", "Editor"
+    ADMIN = "admin", "Admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def allows(self, needed: "Role") -> bool:
+        return self.rank >= needed.rank
+
+
+class Membership(models.Model):
+    """A user's role in one tenant. Superusers act as admin everywhere without one."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tenant"], name="one_membership_per_tenant")
+        ]
+        ordering = ["tenant__name", "user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user} is {self.role} of {self.tenant.name}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Audit events cannot be changed.")
+
+    def delete(self):
+        raise PermissionError("Audit events cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """One action and its outcome. Append-only: never updated, never deleted, never a secret."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor_id = models.IntegerField(null=True, blank=True)
+    actor_username = models.CharField(max_length=150, blank=True)
+    tenant_id = models.CharField(max_length=32, blank=True, db_index=True)
+    app_id = models.CharField(max_length=64, blank=True)
+    action = models.CharField(max_length=32, db_index=True)
+    outcome = models.CharField(max_length=64)
+    changes = models.JSONField(default=dict, blank=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    transaction_id = models.CharField(max_length=128, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["tenant_id", "-at"])]
+
+    def __str__(self) -> str:
+        who = self.actor_username or "-"
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {who} {self.action} {self.outcome}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise PermissionError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events cannot be deleted.")

@@ -3,7 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from apps_admin.views import home
+from apps_admin import page_urls
+from apps_admin.views import account, audit_log, home
 
 app_name = "apps_admin"
 
@@ -17,4 +18,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("reauth/", account.reauthenticate, name="reauth"),
+    path("tenants/<str:tenant_id>/audit/", audit_log.audit_log, name="audit"),
+    *page_urls.urlpatterns,
 ]

@@ -1,6 +1,7 @@
 """Settings of the portal, from the environment (and `.env` when present) via django-environ."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -32,6 +33,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
     "apps_admin",
 ]
 
@@ -45,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -66,9 +72,31 @@ TEMPLATES = [
     },
 ]
 
+# --- Accounts, sessions, re-authentication, login throttling ---------------------------------
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # counts failures; must come first
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "apps_admin:login"
 LOGIN_REDIRECT_URL = "apps_admin:home"
 LOGOUT_REDIRECT_URL = "apps_admin:login"
+
+# A session ends after this many seconds without a request (each request starts the clock again).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=1800)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+SESSION_SAVE_EVERY_REQUEST = True
+# Revealing or renewing a secret key needs the password entered within this many seconds.
+REAUTH_WINDOW = env.int("REAUTH_WINDOW", default=600)
+
+# django-axes: 5 failures for a username from one address lock that pair for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "apps_admin.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "apps_admin.views.account.locked_out"
+AXES_VERBOSE = False
 
 # --- Data: database and cache -----------------------------------------------------------------
 
@@ -113,10 +141,15 @@ STORAGES = {
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain http
-if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+TRUST_X_FORWARDED_PROTO = env.bool("TRUST_X_FORWARDED_PROTO", default=False)
+if TRUST_X_FORWARDED_PROTO:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+
+# --- REST API (apps_admin/api) ----------------------------------------------------------------
+# (section owned by the API; keep its settings between these two markers)
+# --- end of REST API settings ------------------------------------------------------------------
 
 # --- The ECL service --------------------------------------------------------------------------
 

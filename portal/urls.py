@@ -8,5 +8,6 @@ from apps_admin.views import health
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/", include("apps_admin.api.urls")),
     path("", include("apps_admin.urls")),
 ]

@@ -32,3 +32,67 @@ def make_tenant(server, credentials: dict, *, name: str = "Acme", save: bool = T
 def tenant(db, emulator_server, ecl_tenant) -> Tenant:
     """The portal's record of `ecl_tenant`, pointed at the emulator."""
     return make_tenant(emulator_server, ecl_tenant)
+
+
+PASSWORD = "correct-horse-battery-staple"
+ACTORS = ("anonymous", "outsider", "viewer", "editor", "admin", "superuser")
+
+
+@pytest.fixture
+def other_tenant(db) -> Tenant:
+    """A tenant the `outsider` belongs to; it need not exist at the emulator."""
+    tenant = Tenant(
+        name="Other Corp", tenant_id="f" * 32, region="jp1", api_key="other-api-key"
+    )
+    tenant.set_api_secret("other-secret")
+    tenant.save()
+    return tenant
+
+
+@pytest.fixture
+def users(db, tenant, other_tenant, django_user_model) -> dict:
+    """One user per actor: viewer, editor and admin of `tenant` (vera, eddie, alice), a member
+    of another tenant (mallory), a superuser (root); `anonymous` is None."""
+    from apps_admin.models import Membership
+
+    made = {"anonymous": None}
+    for actor, username, role in [
+        ("viewer", "vera", "viewer"),
+        ("editor", "eddie", "editor"),
+        ("admin", "alice", "admin"),
+        ("outsider", "mallory", "admin"),
+    ]:
+        user = django_user_model.objects.create_user(username, password=PASSWORD)
+        target = other_tenant if actor == "outsider" else tenant
+        Membership.objects.create(user=user, tenant=target, role=role)
+        made[actor] = user
+    made["superuser"] = django_user_model.objects.create_superuser(
+        "root", password=PASSWORD, email=""
+    )
+    return made
+
+
+def login(client, user, *, reauthenticated: bool = False):
+    """Log the client in as `user` (None stays anonymous); optionally inside the re-auth window."""
+    import time
+
+    from apps_admin import reauth
+
+    if user is None:
+        return client
+    client.force_login(user)
+    if reauthenticated:
+        session = client.session
+        session[reauth.SESSION_KEY] = time.time()
+        session.save()
+    return client
+
+
+@pytest.fixture
+def client_as(client, users):
+    """`client_as("editor")`: the test client logged in as that actor."""
+
+    def make(actor: str, *, reauthenticated: bool = False):
+        return login(client, users[actor], reauthenticated=reauthenticated)
+
+    return make

@@ -1,0 +1,73 @@
+"""Who may do what in which tenant: the one place that answers it, for pages and API alike.
+
+Not a member: 404 (the tenant's existence is not revealed). A member whose role is too low: 403.
+Both are written to the audit log as `access.denied`, and both happen before any ECL call.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+
+from apps_admin import audit
+from apps_admin.models import Membership, Role, Tenant
+
+NOT_FOUND = "No such tenant."
+
+
+def role_in(user, tenant: Tenant) -> Role | None:
+    """The user's role in the tenant, `admin` for superusers, None for non-members."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    membership = Membership.objects.filter(user=user, tenant=tenant).only("role").first()
+    return Role(membership.role) if membership else None
+
+
+def visible_tenants(user) -> list[tuple[Tenant, Role]]:
+    """The tenants the user may see, with their role in each, ordered by name."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_superuser:
+        return [(tenant, Role.ADMIN) for tenant in Tenant.objects.all()]
+    memberships = Membership.objects.filter(user=user).select_related("tenant")
+    return sorted(
+        ((m.tenant, Role(m.role)) for m in memberships), key=lambda pair: pair[0].name
+    )
+
+
+def tenant_for(request: HttpRequest, tenant_id: str, needed: Role) -> tuple[Tenant, Role]:
+    """The tenant and the user's role, or Http404 / PermissionDenied (audited)."""
+    tenant = Tenant.objects.filter(tenant_id=str(tenant_id).lower()).first()
+    role = role_in(request.user, tenant) if tenant else None
+    if role is None:
+        audit.record(request, "access.denied", outcome="denied", tenant_id=str(tenant_id)[:32])
+        raise Http404(NOT_FOUND)
+    if not role.allows(needed):
+        audit.record(request, "access.denied", outcome="denied", tenant_id=tenant.tenant_id)
+        raise PermissionDenied(
+            f"Your role in this tenant is {role.label.lower()}; this needs {needed.label.lower()}."
+        )
+    return tenant, role
+
+
+def tenant_view(needed: Role) -> Callable:
+    """Decorate a page view taking `tenant_id`: requires login and `needed`, then calls
+    `view(request, tenant, role, **kwargs)`."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, tenant_id: str, **kwargs) -> HttpResponse:
+            tenant, role = tenant_for(request, tenant_id, needed)
+            request.tenant, request.tenant_role = tenant, role
+            return view(request, tenant, role, **kwargs)
+
+        return wrapper
+
+    return decorator

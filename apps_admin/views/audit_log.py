@@ -1,0 +1,63 @@
+"""`/tenants/<tenant_id>/audit/`: a tenant's audit events for its admins, with filters."""
+
+from datetime import datetime, time
+
+from django import forms
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from apps_admin.access import tenant_view
+from apps_admin.audit import ACTIONS
+from apps_admin.models import AuditEvent, Role, Tenant
+
+PAGE_SIZE = 50
+
+
+class AuditFilterForm(forms.Form):
+    app = forms.CharField(label="App ID", required=False, max_length=64)
+    user = forms.CharField(label="User", required=False, max_length=150)
+    action = forms.ChoiceField(
+        label="Action", required=False, choices=[("", "Any action"), *((a, a) for a in ACTIONS)]
+    )
+    since = forms.DateField(label="From", required=False, widget=forms.DateInput({"type": "date"}))
+    until = forms.DateField(label="To", required=False, widget=forms.DateInput({"type": "date"}))
+
+
+def _filtered(tenant: Tenant, form: AuditFilterForm):
+    events = AuditEvent.objects.filter(tenant_id=tenant.tenant_id)
+    if not form.is_valid():
+        return events.none()
+    data = form.cleaned_data
+    if data["app"]:
+        events = events.filter(app_id=data["app"].strip())
+    if data["user"]:
+        events = events.filter(actor_username__iexact=data["user"].strip())
+    if data["action"]:
+        events = events.filter(action=data["action"])
+    zone = timezone.get_current_timezone()
+    if data["since"]:
+        events = events.filter(at__gte=datetime.combine(data["since"], time.min, zone))
+    if data["until"]:
+        events = events.filter(at__lte=datetime.combine(data["until"], time.max, zone))
+    return events
+
+
+@tenant_view(Role.ADMIN)
+def audit_log(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    page = Paginator(_filtered(tenant, form), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "apps_admin/audit_log.html",
+        {
+            "title": f"Audit log of {tenant.name}",
+            "tenant": tenant,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )

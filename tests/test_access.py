@@ -1,0 +1,109 @@
+"""The role table: who may browse, change and see secrets in which tenant."""
+
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.http import Http404
+from django.test import RequestFactory
+
+from apps_admin import access
+from apps_admin.models import AuditEvent, Membership, Role
+
+pytestmark = pytest.mark.django_db
+
+
+def request_by(user):
+    request = RequestFactory().get("/")
+    request.user = user
+    request.request_id = "test-request"
+    return request
+
+
+@pytest.mark.parametrize(
+    ("actor", "browse", "manage", "secrets"),
+    [
+        ("viewer", True, False, False),
+        ("editor", True, True, False),
+        ("admin", True, True, True),
+        ("superuser", True, True, True),
+    ],
+)
+def test_the_role_table(users, tenant, actor, browse, manage, secrets):
+    request = request_by(users[actor])
+    for needed, allowed in [(Role.VIEWER, browse), (Role.EDITOR, manage), (Role.ADMIN, secrets)]:
+        if allowed:
+            assert access.tenant_for(request, tenant.tenant_id, needed)[0] == tenant
+        else:
+            with pytest.raises(PermissionDenied, match=f"Your role in this tenant is {actor}"):
+                access.tenant_for(request, tenant.tenant_id, needed)
+
+
+def test_a_non_member_gets_404_as_if_the_tenant_did_not_exist(users, tenant):
+    request = request_by(users["outsider"])
+    with pytest.raises(Http404) as existing:
+        access.tenant_for(request, tenant.tenant_id, Role.VIEWER)
+    with pytest.raises(Http404) as missing:
+        access.tenant_for(request, "0" * 32, Role.VIEWER)
+    assert str(existing.value) == str(missing.value)
+
+
+def test_every_denial_is_audited(users, tenant):
+    with pytest.raises(PermissionDenied):
+        access.tenant_for(request_by(users["viewer"]), tenant.tenant_id, Role.ADMIN)
+    with pytest.raises(Http404):
+        access.tenant_for(request_by(users["outsider"]), tenant.tenant_id, Role.VIEWER)
+    events = list(AuditEvent.objects.filter(action="access.denied").order_by("id"))
+    assert [(e.actor_username, e.outcome, e.tenant_id) for e in events] == [
+        ("vera", "denied", tenant.tenant_id),
+        ("mallory", "denied", tenant.tenant_id),
+    ]
+    assert events[0].request_id == "test-request"
+
+
+def test_a_deactivated_member_has_no_role(users, tenant):
+    vera = users["viewer"]
+    vera.is_active = False
+    vera.save()
+    assert access.role_in(vera, tenant) is None
+
+
+def test_visible_tenants_lists_memberships_and_everything_for_superusers(
+    users, tenant, other_tenant
+):
+    assert access.visible_tenants(users["viewer"]) == [(tenant, Role.VIEWER)]
+    assert access.visible_tenants(users["outsider"]) == [(other_tenant, Role.ADMIN)]
+    assert {t for t, _ in access.visible_tenants(users["superuser"])} == {tenant, other_tenant}
+    assert access.visible_tenants(users["superuser"])[0][1] == Role.ADMIN
+
+
+def test_tenant_grant_grants_changes_and_revokes_a_role_and_audits_it(users, tenant):
+    call_command("tenant_grant", "mallory", tenant.tenant_id, "viewer", stdout=io.StringIO())
+    assert Membership.objects.get(user=users["outsider"], tenant=tenant).role == "viewer"
+    call_command(
+        "tenant_grant", "mallory", tenant.tenant_id.upper(), "editor", stdout=io.StringIO()
+    )
+    assert Membership.objects.get(user=users["outsider"], tenant=tenant).role == "editor"
+    call_command("tenant_grant", "mallory", tenant.tenant_id, "--revoke", stdout=io.StringIO())
+    assert not Membership.objects.filter(user=users["outsider"], tenant=tenant).exists()
+    changes = [
+        e.changes for e in AuditEvent.objects.filter(action="membership.change").order_by("id")
+    ]
+    assert changes == [
+        {"role": {"from": None, "to": "viewer"}, "user": {"from": None, "to": "mallory"}},
+        {"role": {"from": "viewer", "to": "editor"}},
+        {"role": {"from": "editor", "to": None}, "user": {"from": "mallory", "to": None}},
+    ]
+
+
+def test_tenant_grant_explains_its_mistakes(users, tenant):
+    with pytest.raises(CommandError, match="No user"):
+        call_command("tenant_grant", "nobody", tenant.tenant_id, "viewer")
+    with pytest.raises(CommandError, match="No tenant"):
+        call_command("tenant_grant", "vera", "0" * 32, "viewer")
+    with pytest.raises(CommandError, match="invalid choice"):
+        call_command("tenant_grant", "vera", tenant.tenant_id, "owner")
+    with pytest.raises(CommandError, match="Give a ROLE"):
+        call_command("tenant_grant", "vera", tenant.tenant_id)
