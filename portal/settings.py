@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -37,12 +38,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "apps_admin",
 ]
 
 MIDDLEWARE = [
     "apps_admin.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -146,9 +149,82 @@ if TRUST_X_FORWARDED_PROTO:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_HTTPONLY = True  # forms carry the token; no script needs the cookie
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+# Django sends HSTS only on requests it sees as https (behind a proxy: TRUST_X_FORWARDED_PROTO).
+SECURE_HSTS_SECONDS = 0 if DEBUG else 31536000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- REST API (apps_admin/api) ----------------------------------------------------------------
 # (section owned by the API; keep its settings between these two markers)
+
+REST_FRAMEWORK = {
+    # The first class names the scheme of the 401's WWW-Authenticate header; without one DRF
+    # would answer 403 to a request without credentials.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",  # Authorization: Token <key>
+        "apps_admin.api.authentication.XAuthTokenAuthentication",  # X-Auth-Token: <key>, as ECL
+        "rest_framework.authentication.SessionAuthentication",  # the browsable API; CSRF enforced
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "apps_admin.api.renderers.PortalBrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",  # the browsable API's HTML forms
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        # Secret key reveals and renewals per user, counted in the shared cache. A brake on
+        # runaway scripts, not a security control (the counter is not atomic).
+        "secretkey": env.str("API_SECRETKEY_RATE", default="30/min"),
+    },
+    "EXCEPTION_HANDLER": "apps_admin.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SkyWay apps portal API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "The ECL apps API of your SkyWay Enterprise tenants, under your own portal account. "
+        "The paths, request fields, response bodies and success codes are those of ECL's apps "
+        "API, under `/api`: change a script's base URL and send your portal API token as "
+        "`X-Auth-Token` (or `Authorization: Token <key>`) instead of a Keystone token. Create "
+        "the token on the portal's API tokens page. Every call is checked against your role in "
+        "the tenant and written to the tenant's audit log.\n\n"
+        "Errors answer `{\"detail\": \"...\", \"code\": \"...\"}`; a missing app is 404 here "
+        "(ECL answers 403), and upstream trouble is 502, 503 or 504."
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AppStatusEnum": "apps_admin.ecl.types.STATUSES",
+        "PermissionEnum": "apps_admin.ecl.types.PERMISSIONS",
+    },
+}
 # --- end of REST API settings ------------------------------------------------------------------
 
 # --- The ECL service --------------------------------------------------------------------------
