@@ -49,7 +49,7 @@ def _domain_problem(domain: str) -> str | None:
         return f"“{domain}” has a path: enter only the host name, such as example.com."
     if ":" in domain:
         return f"“{domain}” has a port: enter only the host name, without “:port”."
-    if re.fullmatch(r"[0-9.]+", domain):
+    if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", domain):
         try:
             ipaddress.IPv4Address(domain)
         except ValueError:

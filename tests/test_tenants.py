@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 
 SECRET = "plaintext-api-secret-Hq93"
 TENANT_ID = "0123456789abcdef0123456789abcdef"
+NO_MEMBERSHIPS = {"memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0"}
 
 
 def stored_row(tenant_id: str) -> str:
@@ -195,6 +196,7 @@ def test_admin_never_shows_the_secret_and_empty_keeps_it(admin_client):
             "api_url": "",
             "api_key": "key",
             "api_secret": "",
+            **NO_MEMBERSHIPS,
         },
     )
     assert response.status_code == 302
@@ -214,6 +216,7 @@ def test_admin_requires_a_secret_for_a_new_tenant(admin_client):
             "api_url": "",
             "api_key": "key",
             "api_secret": "",
+            **NO_MEMBERSHIPS,
         },
     )
     assert response.status_code == 200
