@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import random
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 RULE_METHODS = ("GET", "POST", "PUT", "DELETE", "*")
 ACTIONS = ("reset", "hang", "malformed")
 WHENS = ("before", "after")
-_RULE_KEYS = {"method", "path", "count", "when", "status", "action"}
+_RULE_KEYS = {"method", "path", "count", "when", "status", "action", "probability"}
 _NO_BODY_STATUSES = (204, 304)
 
 
@@ -28,6 +29,9 @@ class FaultRule:
     when: str
     status: int | None = None
     action: str | None = None
+    probability: float = 1.0
+    # Seeded, so that a load test with a 20% failure rate fails the same requests every run.
+    _chance: random.Random = field(default_factory=lambda: random.Random(20), repr=False)
 
     def __post_init__(self) -> None:
         self._pattern = re.compile(self.path)
@@ -35,6 +39,10 @@ class FaultRule:
     def matches(self, method: str, path: str) -> bool:
         """Whether a request with this method and path (no query string) is targeted."""
         return self.method in ("*", method) and self._pattern.search(path) is not None
+
+    def strikes(self) -> bool:
+        """Whether this matching request is failed (always, unless a probability is set)."""
+        return self.probability >= 1.0 or self._chance.random() < self.probability
 
     def as_dict(self) -> dict[str, Any]:
         """The rule as the control API shows it, with the remaining count."""
@@ -44,6 +52,8 @@ class FaultRule:
             "count": self.count,
             "when": self.when,
         }
+        if self.probability < 1.0:
+            rule["probability"] = self.probability
         if self.status is not None:
             rule["status"] = self.status
         else:
@@ -87,7 +97,14 @@ def parse_rule(raw: Any) -> FaultRule:
     action = raw.get("action")
     if "action" in raw and action not in ACTIONS:
         raise FaultError(f"action must be one of {', '.join(ACTIONS)}")
-    return FaultRule(method.upper(), path, count, when, status=status, action=action)
+    probability = raw.get("probability", 1.0)
+    if isinstance(probability, bool) or not isinstance(probability, int | float):
+        raise FaultError("probability must be a number above 0 and at most 1")
+    if not 0 < probability <= 1:
+        raise FaultError("probability must be a number above 0 and at most 1")
+    return FaultRule(
+        method.upper(), path, count, when, status=status, action=action, probability=probability
+    )
 
 
 def parse_latency(raw: Any) -> int:
@@ -126,7 +143,7 @@ class FaultSet:
         """The first rule matching this request, counted down (and dropped once used up)."""
         with self._lock:
             for index, rule in enumerate(self._rules):
-                if rule.matches(method, path):
+                if rule.matches(method, path) and rule.strikes():
                     rule.count -= 1
                     if rule.count == 0:
                         del self._rules[index]

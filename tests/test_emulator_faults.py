@@ -7,6 +7,7 @@ import time
 import pytest
 import requests
 
+from ecl_emulator.control import EmulatorControlError
 from ecl_emulator.testing import TenantSession, auth_request_body, start_emulator
 
 CREATE = "POST /tenants/{tenant_id}/apps"
@@ -234,3 +235,24 @@ def test_stopping_the_emulator_ends_a_hanging_request_promptly():
     assert len(outcome) == 1 and isinstance(outcome[0], requests.ConnectionError)
     with pytest.raises(requests.ConnectionError):
         requests.get(server.identity_url, timeout=5)
+
+
+def test_a_rule_with_a_probability_fails_about_that_share_of_matching_requests(emulator):
+    session = TenantSession.create(emulator)
+    emulator.set_faults(
+        rules=[
+            {"method": "GET", "path": "/apps$", "count": 1000, "status": 503, "probability": 0.2}
+        ]
+    )
+    statuses = [session.call("GET").status_code for _ in range(200)]
+    failed = statuses.count(503)
+    assert set(statuses) == {200, 503}
+    assert 20 <= failed <= 60  # 40 expected; the seeded draw makes it the same every run
+    assert emulator.faults()["rules"][0]["count"] == 1000 - failed
+
+
+@pytest.mark.parametrize("probability", [0, -0.5, 1.5, "half", True])
+def test_a_probability_outside_zero_to_one_is_refused(emulator, probability):
+    with pytest.raises(EmulatorControlError) as raised:
+        emulator.set_faults(rules=[{"status": 503, "probability": probability}])
+    assert raised.value.status == 400
