@@ -7,6 +7,7 @@ Both are written to the audit log as `access.denied`, and both happen before any
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
@@ -17,6 +18,7 @@ from apps_admin import audit
 from apps_admin.models import Membership, Role, Tenant
 
 NOT_FOUND = "No such tenant."
+TENANT_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def role_in(user, tenant: Tenant) -> Role | None:
@@ -36,17 +38,17 @@ def visible_tenants(user) -> list[tuple[Tenant, Role]]:
     if user.is_superuser:
         return [(tenant, Role.ADMIN) for tenant in Tenant.objects.all()]
     memberships = Membership.objects.filter(user=user).select_related("tenant")
-    return sorted(
-        ((m.tenant, Role(m.role)) for m in memberships), key=lambda pair: pair[0].name
-    )
+    return sorted(((m.tenant, Role(m.role)) for m in memberships), key=lambda pair: pair[0].name)
 
 
 def tenant_for(request: HttpRequest, tenant_id: str, needed: Role) -> tuple[Tenant, Role]:
     """The tenant and the user's role, or Http404 / PermissionDenied (audited)."""
-    tenant = Tenant.objects.filter(tenant_id=str(tenant_id).lower()).first()
+    tenant_id = str(tenant_id).lower()
+    well_formed = TENANT_ID.fullmatch(tenant_id) is not None
+    tenant = Tenant.objects.filter(tenant_id=tenant_id).first() if well_formed else None
     role = role_in(request.user, tenant) if tenant else None
     if role is None:
-        audit.record(request, "access.denied", outcome="denied", tenant_id=str(tenant_id)[:32])
+        audit.record(request, "access.denied", outcome="denied", tenant_id=tenant_id)
         raise Http404(NOT_FOUND)
     if not role.allows(needed):
         audit.record(request, "access.denied", outcome="denied", tenant_id=tenant.tenant_id)

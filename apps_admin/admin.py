@@ -6,6 +6,7 @@ Everything here is for superusers only; tenant and membership changes are audite
 from django import forms
 from django.contrib import admin
 from django.db import models
+from rest_framework.authtoken.models import TokenProxy
 
 from apps_admin import audit
 from apps_admin.models import AuditEvent, Membership, Tenant
@@ -14,6 +15,8 @@ admin.site.site_header = "SkyWay apps portal"
 admin.site.site_title = "SkyWay apps portal"
 admin.site.index_title = "Administration"
 admin.site.site_url = "/"
+# API tokens are managed by their owners on /account/tokens/; admin would show their keys.
+admin.site.unregister(TokenProxy)
 
 
 def _https_by_default(db_field: models.Field, **kwargs) -> forms.Field | None:

@@ -26,6 +26,8 @@ ACTIONS = (
     "membership.change",
     "login.failed",
     "access.denied",
+    "token.create",
+    "token.revoke",
 )
 CHANGED = "(changed)"
 
@@ -83,14 +85,19 @@ def record(
     headers = request.headers if request is not None else {}
     return AuditEvent.objects.create(
         actor_id=user.pk if authenticated else None,
-        actor_username=(user.get_username() if authenticated else username)[:150],
-        tenant_id=tenant_id,
-        app_id=str(app_id),
+        actor_username=_plain(user.get_username() if authenticated else username, 150),
+        tenant_id=_plain(tenant_id, 32),
+        app_id=_plain(app_id, 64),
         action=action,
-        outcome=outcome[:64],
+        outcome=_plain(outcome, 64),
         changes=dict(changes or {}),
         client_ip=_address(request),
-        user_agent=headers.get("User-Agent", "")[:300],
-        request_id=getattr(request, "request_id", "")[:64],
-        transaction_id=transaction_id[:128],
+        user_agent=_plain(headers.get("User-Agent", ""), 300),
+        request_id=_plain(getattr(request, "request_id", ""), 64),
+        transaction_id=_plain(transaction_id, 128),
     )
+
+
+def _plain(value: object, limit: int) -> str:
+    """Text fit for a column: control characters (NUL breaks PostgreSQL) dropped, then cut."""
+    return "".join(c for c in str(value) if c.isprintable())[:limit]

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from apps_admin import page_urls
+from apps_admin import account_urls, page_urls
 from apps_admin.views import account, audit_log, home
 
 app_name = "apps_admin"
@@ -21,4 +21,5 @@ urlpatterns = [
     path("reauth/", account.reauthenticate, name="reauth"),
     path("tenants/<str:tenant_id>/audit/", audit_log.audit_log, name="audit"),
     *page_urls.urlpatterns,
+    *account_urls.urlpatterns,
 ]

@@ -192,7 +192,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",  # the browsable API's HTML forms
+        # The browsable API's HTML forms (sent as multipart).
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_RATES": {
         # Secret key reveals and renewals per user, counted in the shared cache. A brake on
@@ -220,6 +222,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
     "ENUM_NAME_OVERRIDES": {
         "AppStatusEnum": "apps_admin.ecl.types.STATUSES",
         "PermissionEnum": "apps_admin.ecl.types.PERMISSIONS",

@@ -107,3 +107,16 @@ def test_tenant_grant_explains_its_mistakes(users, tenant):
         call_command("tenant_grant", "vera", tenant.tenant_id, "owner")
     with pytest.raises(CommandError, match="Give a ROLE"):
         call_command("tenant_grant", "vera", tenant.tenant_id)
+
+
+@pytest.mark.parametrize("tenant_id", ["x\x00y", "../../etc", "F" * 33, "g" * 32, ""])
+def test_a_malformed_tenant_id_is_404_and_audited_without_control_characters(users, tenant_id):
+    with pytest.raises(Http404):
+        access.tenant_for(request_by(users["viewer"]), tenant_id, Role.VIEWER)
+    event = AuditEvent.objects.get(action="access.denied")
+    assert "\x00" not in event.tenant_id and len(event.tenant_id) <= 32
+
+
+def test_an_upper_case_tenant_id_is_the_same_tenant(users, tenant):
+    found, _ = access.tenant_for(request_by(users["viewer"]), tenant.tenant_id.upper(), Role.VIEWER)
+    assert found == tenant

@@ -197,3 +197,10 @@ def test_passwords_never_reach_the_audit_log(client, users):
     client.post("/login/", {"username": "vera", "password": PASSWORD + "x"})
     for event in AuditEvent.objects.all():
         assert PASSWORD not in repr(event.__dict__)
+
+
+def test_control_characters_and_overlong_values_are_cleaned_before_storing(users):
+    recorded = audit.record(None, "app.update", app_id="1\x00" + "9" * 100, username="a\nb")
+    recorded.refresh_from_db()
+    assert recorded.app_id == "1" + "9" * 63
+    assert recorded.actor_username == "ab"

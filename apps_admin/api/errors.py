@@ -1,0 +1,146 @@
+"""The API's one exception handler: every error answers `{"detail": "...", "code": "..."}`.
+
+ECL errors are mapped here by type (the service module has already mapped ECL's statuses to
+types); DRF's and Django's own errors get the same shape. A validation error adds `fields`,
+`{field: [messages]}`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from apps_admin import ecl
+
+# (status, code) by ECL error type; the first matching class wins, so subclasses come first.
+ECL_ERRORS: list[tuple[type[ecl.ECLError], int, str]] = [
+    (ecl.InvalidRequest, status.HTTP_400_BAD_REQUEST, "invalid"),
+    (ecl.TenantUnavailable, status.HTTP_403_FORBIDDEN, "tenant_unavailable"),
+    (ecl.AppNotFound, status.HTTP_404_NOT_FOUND, "app_not_found"),
+    (ecl.CredentialsRejected, status.HTTP_502_BAD_GATEWAY, "ecl_credentials_rejected"),
+    (ecl.TenantMisconfigured, status.HTTP_502_BAD_GATEWAY, "tenant_misconfigured"),
+    (ecl.TokenRejected, status.HTTP_502_BAD_GATEWAY, "ecl_token_rejected"),
+    (ecl.BadUpstreamResponse, status.HTTP_502_BAD_GATEWAY, "ecl_bad_response"),
+    (ecl.OutcomeUnknown, status.HTTP_502_BAD_GATEWAY, "outcome_unknown"),
+    (ecl.UpstreamUnavailable, status.HTTP_503_SERVICE_UNAVAILABLE, "ecl_unavailable"),
+    (ecl.UpstreamTimeout, status.HTTP_504_GATEWAY_TIMEOUT, "ecl_timeout"),
+]
+
+# What each status of the API means, for the schema (see views.py).
+STATUS_MEANINGS = {
+    400: "Invalid input: the portal's checks or ECL's (`code` `invalid`, with `fields`).",
+    401: "No credentials, or an unknown or revoked token.",
+    403: (
+        "Your role in the tenant is too low (`permission_denied`), your password must be "
+        "confirmed first (`reauth_required`), or the tenant is suspended or deleted at ECL "
+        "(`tenant_unavailable`)."
+    ),
+    404: "No such tenant for you (`not_found`), or no such app (`app_not_found`).",
+    429: "Too many secret key calls; try again after `Retry-After` seconds (`throttled`).",
+    502: (
+        "ECL answered something unreadable (`ecl_bad_response`), rejected the tenant's ECL "
+        "credentials (`ecl_credentials_rejected`, `tenant_misconfigured`, "
+        "`ecl_token_rejected`), or a change was sent and its answer lost (`outcome_unknown`)."
+    ),
+    503: "ECL is not reachable or answers 5xx (`ecl_unavailable`). Nothing was changed.",
+    504: "ECL took too long to answer (`ecl_timeout`).",
+}
+
+REAUTH_REQUIRED = "reauth_required"
+
+
+class ReauthRequired(exceptions.PermissionDenied):
+    default_detail = "Confirm your password before using secret keys."
+    default_code = REAUTH_REQUIRED
+
+
+def ecl_status(error: ecl.ECLError) -> tuple[int, str]:
+    for cls, http_status, code in ECL_ERRORS:
+        if isinstance(error, cls):
+            return http_status, code
+    return status.HTTP_502_BAD_GATEWAY, error.code
+
+
+def body(detail: str, code: str, **extra: Any) -> dict[str, Any]:
+    return {"detail": detail, "code": code, **extra}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ecl.ECLError):
+        return _ecl_response(exc)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or None)
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    # DRF's handler sets WWW-Authenticate (401) and Retry-After (429) and rolls back.
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # not an API error: Django's 500 handling (and logging) applies
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = _validation_body(exc.detail)
+    else:
+        response.data = body(_text(exc.detail), _code(exc))
+    return response
+
+
+def _ecl_response(error: ecl.ECLError) -> Response:
+    http_status, code = ecl_status(error)
+    if isinstance(error, ecl.InvalidRequest):
+        # ECL's own text, which a script written for ECL may look for.
+        fields = {error.field: [error.upstream_message]} if error.field else {}
+        data = body(error.upstream_message, code, **({"fields": fields} if fields else {}))
+    else:
+        data = body(error.message, code)
+    headers = {"ECL-Transaction-ID": error.transaction_id} if error.transaction_id else None
+    set_rollback()
+    return Response(data, status=http_status, headers=headers)
+
+
+def _code(exc: exceptions.APIException) -> str:
+    codes = exc.get_codes()
+    if isinstance(codes, str):
+        return codes
+    return exc.default_code
+
+
+def _text(detail: Any) -> str:
+    if isinstance(detail, list):
+        return " ".join(_text(item) for item in detail)
+    if isinstance(detail, dict):
+        return " ".join(f"{key}: {_text(value)}" for key, value in detail.items())
+    return str(detail)
+
+
+def _messages(detail: Any, prefix: str = "") -> list[str]:
+    """Flat messages of one field's errors (a list item's errors name the item)."""
+    if isinstance(detail, dict):
+        found = []
+        for key, value in detail.items():
+            label = f"item {int(key) + 1}: " if str(key).isdigit() else f"{key}: "
+            found.extend(_messages(value, prefix + label))
+        return found
+    if isinstance(detail, list):
+        return [message for item in detail for message in _messages(item, prefix)]
+    return [prefix + str(detail)]
+
+
+def _validation_body(detail: Any) -> dict[str, Any]:
+    if not isinstance(detail, dict):
+        messages = _messages(detail)
+        return body(" ".join(messages) or "Invalid input.", "invalid")
+    general = _messages(detail.get("non_field_errors", []))
+    fields = {
+        name: _messages(value) for name, value in detail.items() if name != "non_field_errors"
+    }
+    parts = general + [f"{name}: {' '.join(messages)}" for name, messages in fields.items()]
+    sentence = "Invalid input. " + " ".join(
+        part if part.endswith((".", "!", "?")) else part + "." for part in parts
+    )
+    extra = {"fields": fields} if fields else {}
+    return body(sentence.strip(), "invalid", **extra)

@@ -1,0 +1,359 @@
+"""The endpoints: ECL's apps API under /api, each call made as a person with a role, and audited.
+
+The docstrings of the view classes are what the browsable API shows its users.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.serializer_helpers import ReturnDict
+from rest_framework.views import APIView
+
+from apps_admin import access, audit, ecl, reauth
+from apps_admin.api import schema  # noqa: F401  (registers the X-Auth-Token security scheme)
+from apps_admin.api.errors import STATUS_MEANINGS, ReauthRequired
+from apps_admin.api.serializers import (
+    SERVICE_ACCOUNT_KEY,
+    AppFieldsSerializer,
+    AppSerializer,
+    EmptySerializer,
+    ErrorSerializer,
+    SecretKeySerializer,
+    TenantSerializer,
+    editable_fields,
+)
+from apps_admin.api.throttling import SecretKeyThrottle
+from apps_admin.models import Role, Tenant
+
+SECRETS = [SERVICE_ACCOUNT_KEY]
+AUDIT_APP_ID_MAX = 64  # AuditEvent.app_id
+
+
+def errors(*statuses: int) -> dict[int, OpenApiResponse]:
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=STATUS_MEANINGS[code])
+        for code in statuses
+    }
+
+
+UPSTREAM = (502, 503, 504)
+TENANT_PARAMETER = OpenApiParameter(
+    "tenant_id",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    pattern="^[0-9a-fA-F]{32}$",
+    description="The ECL tenant id (32 hexadecimal characters).",
+)
+APP_PARAMETER = OpenApiParameter(
+    "app_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The app id, as ECL gives it."
+)
+
+
+class TenantScoped:
+    """An endpoint of one tenant: `roles` names the role each method needs."""
+
+    roles: dict[str, Role] = {}
+
+    def tenant(self, request: Request, tenant_id: str) -> Tenant:
+        """The tenant, if the caller's role allows this method (else 404 or 403, audited)."""
+        method = "GET" if request.method == "HEAD" else request.method
+        tenant, _role = access.tenant_for(request, tenant_id, self.roles[method])
+        return tenant
+
+    def get_object(self) -> None:
+        """No database object: apps live at ECL. (DRF's OPTIONS answer calls this.)"""
+        return None
+
+
+def record(
+    request: Request,
+    action: str,
+    tenant: Tenant,
+    *,
+    app_id: Any = "",
+    error: ecl.ECLError | None = None,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    audit.record(
+        request,
+        action,
+        outcome=audit.outcome_of(error),
+        tenant_id=tenant.tenant_id,
+        app_id=str(app_id)[:AUDIT_APP_ID_MAX],
+        changes=changes,
+        transaction_id=error.transaction_id if error is not None else "",
+    )
+
+
+def update_action(changes: dict[str, Any], fields: dict[str, Any]) -> str:
+    """`app.suspend` / `app.activate` for a change of the status alone, else `app.update`."""
+    changed = set(changes) if changes else set(fields)
+    if changed == {"status"}:
+        return "app.suspend" if fields.get("status") == "suspended" else "app.activate"
+    return "app.update"
+
+
+def app_answer(app: ecl.App) -> ReturnDict:
+    """ECL's body as ECL sent it; the browsable API fills its update form from the serializer
+    attached (which never holds the write-only service account key)."""
+    return ReturnDict(app.raw, serializer=AppFieldsSerializer(instance=editable_fields(app)))
+
+
+class TenantList(APIView):
+    """The tenants you may see in the portal, with your role in each.
+
+    Use a tenant's tenant_id in the other paths, exactly as with ECL's apps API. A viewer can
+    list and read apps, an editor can also create, change and delete them, an admin can also
+    reveal and renew secret keys.
+    """
+
+    name = "Tenants"
+
+    @extend_schema(
+        operation_id="tenants_list",
+        summary="List your tenants",
+        description="The tenants you may see, with your role in each (portal only).",
+        responses={200: TenantSerializer(many=True), **errors(401)},
+        tags=["tenants"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            [
+                {"tenant_id": tenant.tenant_id, "name": tenant.name, "role": role.value}
+                for tenant, role in access.visible_tenants(request.user)
+            ]
+        )
+
+
+# Error reports (Django's 500 pages and mails) never show the service account key of a form.
+hide_key = method_decorator(sensitive_post_parameters(SERVICE_ACCOUNT_KEY), name="dispatch")
+
+
+@hide_key
+class AppList(TenantScoped, GenericAPIView):
+    """The apps of one tenant, and creating one: ECL's GET, POST /tenants/{tenant_id}/apps.
+
+    Add ?expandApps (or ?expandApps=true) to get every field of each app; without it, only
+    id, apikey and description. Creating needs the editor role; the request fields are
+    ECL's and are all optional (a new app is active unless told otherwise). The answer is
+    ECL's, with 200 as ECL answers.
+    """
+
+    name = "Apps"
+    serializer_class = AppFieldsSerializer
+    roles = {"GET": Role.VIEWER, "POST": Role.EDITOR}
+
+    @extend_schema(
+        operation_id="apps_list",
+        summary="List apps",
+        description=(
+            "ECL's app list. With `expandApps` present (and not `false`), each app is complete; "
+            "otherwise only `id`, `apikey` and `description`. Needs the viewer role."
+        ),
+        parameters=[
+            TENANT_PARAMETER,
+            OpenApiParameter(
+                "expandApps",
+                OpenApiTypes.BOOL,
+                OpenApiParameter.QUERY,
+                description="Expand each app to its whole body; true when present without a value.",
+            ),
+        ],
+        responses={200: AppSerializer(many=True), **errors(401, 403, 404, *UPSTREAM)},
+        tags=["apps"],
+    )
+    def get(self, request: Request, tenant_id: str) -> Response:
+        tenant = self.tenant(request, tenant_id)
+        value = request.query_params.get("expandApps")
+        expand = value is not None and value.lower() != "false"
+        return Response([app.raw for app in ecl.app_list(tenant, expand=expand)])
+
+    @extend_schema(
+        operation_id="app_create",
+        summary="Create an app",
+        description="Creates an app with the fields given and answers it. Needs the editor role.",
+        parameters=[TENANT_PARAMETER],
+        request={"application/json": AppFieldsSerializer},
+        responses={200: AppSerializer, **errors(400, 401, 403, 404, *UPSTREAM)},
+        tags=["apps"],
+    )
+    def post(self, request: Request, tenant_id: str) -> Response:
+        tenant = self.tenant(request, tenant_id)
+        fields = valid_fields(request)
+        changes = audit.changes_between({}, fields, secret=SECRETS)
+        try:
+            app = ecl.app_create(tenant, fields)
+        except ecl.ECLError as error:
+            record(request, "app.create", tenant, error=error, changes=changes)
+            raise
+        record(request, "app.create", tenant, app_id=app.id, changes=changes)
+        return Response(app.raw)
+
+
+@hide_key
+class AppDetail(TenantScoped, GenericAPIView):
+    """One app: ECL's GET, PUT and DELETE /tenants/{tenant_id}/apps/{app_id}.
+
+    Reading needs the viewer role; changing and deleting need the editor role. An update
+    changes only the fields sent; domains and permissions, when sent, replace the whole
+    list. The service account key is write-only: it is never shown, and leaving it empty in the
+    form keeps the current one. Deleting answers {}, as ECL does. An app that does not exist
+    is 404 here (ECL answers 403).
+    """
+
+    name = "App"
+    serializer_class = AppFieldsSerializer
+    roles = {"GET": Role.VIEWER, "PUT": Role.EDITOR, "DELETE": Role.EDITOR}
+
+    @extend_schema(
+        operation_id="app_retrieve",
+        summary="Get an app",
+        description="ECL's app. Needs the viewer role.",
+        parameters=[TENANT_PARAMETER, APP_PARAMETER],
+        responses={200: AppSerializer, **errors(401, 403, 404, *UPSTREAM)},
+        tags=["apps"],
+    )
+    def get(self, request: Request, tenant_id: str, app_id: str) -> Response:
+        tenant = self.tenant(request, tenant_id)
+        return Response(app_answer(ecl.app_get(tenant, app_id)))
+
+    @extend_schema(
+        operation_id="app_update",
+        summary="Update an app",
+        description=(
+            "Changes the fields given (lists are replaced whole); answers the app. Needs the "
+            "editor role."
+        ),
+        parameters=[TENANT_PARAMETER, APP_PARAMETER],
+        request={"application/json": AppFieldsSerializer},
+        responses={200: AppSerializer, **errors(400, 401, 403, 404, *UPSTREAM)},
+        tags=["apps"],
+    )
+    def put(self, request: Request, tenant_id: str, app_id: str) -> Response:
+        tenant = self.tenant(request, tenant_id)
+        fields = valid_fields(request)
+        try:
+            # The app as it was, so that the audit log can say what changed.
+            before = editable_fields(ecl.app_get(tenant, app_id))
+        except ecl.ECLError as error:
+            changes = audit.changes_between({}, fields, secret=SECRETS)
+            action = update_action({}, fields)
+            record(request, action, tenant, app_id=app_id, error=error, changes=changes)
+            raise
+        changes = audit.changes_between(before, {**before, **fields}, secret=SECRETS)
+        action = update_action(changes, fields)
+        try:
+            app = ecl.app_update(tenant, app_id, fields)
+        except ecl.ECLError as error:
+            record(request, action, tenant, app_id=app_id, error=error, changes=changes)
+            raise
+        record(request, action, tenant, app_id=app.id, changes=changes)
+        return Response(app_answer(app))
+
+    @extend_schema(
+        operation_id="app_destroy",
+        summary="Delete an app",
+        description="Deletes the app; answers `{}` with 200, as ECL. Needs the editor role.",
+        parameters=[TENANT_PARAMETER, APP_PARAMETER],
+        responses={200: EmptySerializer, **errors(401, 403, 404, *UPSTREAM)},
+        tags=["apps"],
+    )
+    def delete(self, request: Request, tenant_id: str, app_id: str) -> Response:
+        tenant = self.tenant(request, tenant_id)
+        try:
+            ecl.app_delete(tenant, app_id)
+        except ecl.ECLError as error:
+            record(request, "app.delete", tenant, app_id=app_id, error=error)
+            raise
+        record(request, "app.delete", tenant, app_id=app_id)
+        return Response({})
+
+
+class SecretKey(TenantScoped, APIView):
+    """An app's secret key: ECL's GET (reveal) and POST (renew)
+    /tenants/{tenant_id}/apps/{app_id}/secretkey.
+
+    Both need the admin role. Renewing replaces the key at once: every client that signs with
+    the old key (PEER_AUTHENTICATION) fails until it is given the new one. In the browser, you
+    must have confirmed your password in the last few minutes; scripts using an API token do
+    not. Calls are limited per person (HTTP 429 past the limit), and answers are never cached.
+    """
+
+    name = "Secret key"
+    roles = {"GET": Role.ADMIN, "POST": Role.ADMIN}
+    throttle_classes = [SecretKeyThrottle]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def require_recent_password(self, request: Request) -> None:
+        if isinstance(request.successful_authenticator, SessionAuthentication) and not (
+            reauth.is_recent(request)
+        ):
+            raise ReauthRequired(
+                "Confirm your password first, at "
+                f"{reauth.reauth_url(request.path)} (secret keys need it within the last "
+                f"{max(1, settings.REAUTH_WINDOW // 60)} minutes), or use an API token."
+            )
+
+    @extend_schema(
+        operation_id="secretkey_retrieve",
+        summary="Reveal the secret key",
+        description="The app's secret key. Needs the admin role.",
+        parameters=[TENANT_PARAMETER, APP_PARAMETER],
+        request=None,
+        responses={200: SecretKeySerializer, **errors(401, 403, 404, 429, *UPSTREAM)},
+        tags=["secret keys"],
+    )
+    def get(self, request: Request, tenant_id: str, app_id: str) -> Response:
+        tenant = self.tenant(request, tenant_id)
+        self.require_recent_password(request)
+        try:
+            secret = ecl.secretkey_get(tenant, app_id)
+        except ecl.ECLError as error:
+            record(request, "secretkey.reveal", tenant, app_id=app_id, error=error)
+            raise
+        record(request, "secretkey.reveal", tenant, app_id=app_id)
+        return Response({"secretkey": secret})
+
+    @extend_schema(
+        operation_id="secretkey_renew",
+        summary="Renew the secret key",
+        description=(
+            "Replaces the app's secret key and answers the new one. Needs the admin role. If the "
+            "answer is lost (502 `outcome_unknown`), the key may have changed: reveal it."
+        ),
+        parameters=[TENANT_PARAMETER, APP_PARAMETER],
+        request=None,
+        responses={200: SecretKeySerializer, **errors(401, 403, 404, 429, *UPSTREAM)},
+        tags=["secret keys"],
+    )
+    def post(self, request: Request, tenant_id: str, app_id: str) -> Response:
+        tenant = self.tenant(request, tenant_id)
+        self.require_recent_password(request)
+        try:
+            secret = ecl.secretkey_renew(tenant, app_id)
+        except ecl.ECLError as error:
+            record(request, "secretkey.renew", tenant, app_id=app_id, error=error)
+            raise
+        record(request, "secretkey.renew", tenant, app_id=app_id)
+        return Response({"secretkey": secret})
+
+
+def valid_fields(request: Request) -> dict[str, Any]:
+    """The request's app fields, checked by the shared rules (400 otherwise, before any call)."""
+    serializer = AppFieldsSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
