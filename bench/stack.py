@@ -1,0 +1,160 @@
+"""Start and stop what a benchmark measures: the emulator and the portal under gunicorn."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BENCH_REDIS = "redis://127.0.0.1:6379/2"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def wait_until_up(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def emulator(latency_ms: int) -> Iterator[str]:
+    """The emulator in its own process; yields its base URL."""
+    process = subprocess.Popen(
+        [PYTHON, "-m", "ecl_emulator", "--port", "0", "--quiet", "--latency-ms", str(latency_ms)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = ""
+        for line in process.stdout:
+            if line.startswith("ECL_API_URL="):
+                url = line.strip().split("=", 1)[1]
+                break
+        if not url:
+            raise RuntimeError("the emulator did not start")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@dataclass
+class Portal:
+    base_url: str
+    environment: dict[str, str]
+    cache: str
+    process: subprocess.Popen | None = None
+
+    def manage(self, *args: str, extra_env: dict[str, str] | None = None) -> str:
+        result = subprocess.run(
+            [PYTHON, "manage.py", *args],
+            cwd=ROOT,
+            env={**self.environment, **(extra_env or {})},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed: {result.stderr[-2000:]}")
+        return result.stdout
+
+    def worker_pids(self) -> list[int]:
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        return [int(child) for child in children.split()]
+
+
+def portal_environment(workdir: Path, cache_url: str) -> dict[str, str]:
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_"))}
+    return {
+        **inherited,
+        "PORTAL_ENV_FILE": os.devnull,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DEBUG": "off",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEYS": "q2Qm0gq0VJ1i0bJm2H9pQ6nX7R5yE3tK8uW4sZ1aC0M=",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+        "CACHE_URL": cache_url,
+        # As behind the TLS proxy of a real deployment: the client says https.
+        "TRUST_X_FORWARDED_PROTO": "on",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+@contextlib.contextmanager
+def portal(workdir: Path, *, workers: int = 2, threads: int = 4) -> Iterator[Portal]:
+    """The portal as `make serve` runs it: collectstatic, migrate, gunicorn workers with threads."""
+    if redis_answers():
+        import redis
+
+        redis.Redis.from_url(BENCH_REDIS).flushdb()  # a cold cache, for a fair token count
+        cache_url = BENCH_REDIS
+    else:
+        cache_url = "locmemcache://bench"
+    port = free_port()
+    site = Portal(f"http://127.0.0.1:{port}", portal_environment(workdir, cache_url), cache_url)
+    site.manage("collectstatic", "--noinput", "--verbosity", "0")
+    site.manage("migrate", "--noinput", "--verbosity", "0")
+    gunicorn = str(Path(PYTHON).parent / "gunicorn")
+    site.process = subprocess.Popen(
+        [
+            gunicorn,
+            "portal.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--timeout",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=site.environment,
+    )
+    try:
+        wait_until_up(site.base_url + "/healthz")
+        yield site
+    finally:
+        site.process.terminate()
+        site.process.wait(timeout=30)
+
+
+def peak_rss_mb(pid: int) -> float:
+    match = re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text())
+    return int(match.group(1)) / 1024 if match else 0.0
