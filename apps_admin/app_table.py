@@ -1,0 +1,352 @@
+"""Search, filters, sorting, pages and CSV rows of an ECL app list: pure functions over `ecl.App`.
+
+Everything runs once per request over the list ECL returned (one pass to filter, one sort, one
+slice), so a tenant with 10,000 apps costs milliseconds and only the shown page is rendered.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from apps_admin.ecl.types import PERMISSIONS, STATUSES, App, MonthUsage
+
+PAGE_SIZE = 50
+RECORDING_STATUSES = ("active", "unavailable")
+NO_PERMISSION = "none"  # the permission filter's value for apps without any
+METRICS = ("signaling", "turn", "sfu")
+ZERO = MonthUsage(month="", signaling=0, turn=0, sfu=0)
+
+
+# --- Usage months ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Months:
+    """The months a list's usage covers: ECL sends the current and the previous one, but this
+    does not assume it (an app may lack a month, another may have more)."""
+
+    current: str = ""
+    previous: str = ""
+
+    @classmethod
+    def of(cls, apps: Iterable[App]) -> Months:
+        seen: set[str] = set()
+        for app in apps:
+            seen.update(month.month for month in app.usage)
+        ordered = sorted(seen)
+        return cls(
+            current=ordered[-1] if ordered else "",
+            previous=ordered[-2] if len(ordered) > 1 else "",
+        )
+
+
+def usage_in(app: App, month: str) -> MonthUsage:
+    """The app's usage in `month` (`YYYY/MM`), zero when ECL sent none for it."""
+    if month:
+        for usage in app.usage:
+            if usage.month == month:
+                return usage
+    return ZERO
+
+
+# --- Columns --------------------------------------------------------------------------------
+
+
+def id_key(app_id: str) -> tuple[int, int, str]:
+    """Numeric ids in numeric order (ECL's are numbers), anything else after them."""
+    return (0, int(app_id), "") if app_id.isdigit() else (1, 0, app_id)
+
+
+def _when(moment: datetime | None) -> tuple[int, float]:
+    return (0, 0.0) if moment is None else (1, moment.timestamp())
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    sort: Callable[[App, Months], Any]
+    numeric: bool = False
+
+
+def _metric(metric: str, which: str) -> Callable[[App, Months], float]:
+    def sort(app: App, months: Months) -> float:
+        return getattr(usage_in(app, getattr(months, which)), metric)
+
+    return sort
+
+
+APP_COLUMNS: tuple[Column, ...] = (
+    Column("description", "Description", lambda a, m: a.description.casefold()),
+    Column("id", "App ID", lambda a, m: id_key(a.id)),
+    Column("apikey", "API key", lambda a, m: a.apikey),
+    Column("status", "Status", lambda a, m: a.status),
+    Column("permissions", "Permissions", lambda a, m: (len(a.permissions), a.permissions)),
+    Column("domains", "Domains", lambda a, m: (len(a.domains), a.domains[:1])),
+    Column("recording", "Recording", lambda a, m: a.recording_status),
+    Column("signaling", "Signaling", _metric("signaling", "current"), numeric=True),
+    Column("turn", "TURN (GB)", _metric("turn", "current"), numeric=True),
+    Column("sfu", "SFU (GB)", _metric("sfu", "current"), numeric=True),
+    Column("updated", "Updated", lambda a, m: _when(a.updated_at)),
+)
+
+
+def _billed(app: App, months: Months) -> float:
+    usage = usage_in(app, months.current)
+    return usage.turn + usage.sfu
+
+
+USAGE_COLUMNS: tuple[Column, ...] = (
+    Column("description", "Description", lambda a, m: a.description.casefold()),
+    Column("id", "App ID", lambda a, m: id_key(a.id)),
+    Column("signaling", "Signaling", _metric("signaling", "current"), numeric=True),
+    Column("turn", "TURN (GB)", _metric("turn", "current"), numeric=True),
+    Column("sfu", "SFU (GB)", _metric("sfu", "current"), numeric=True),
+    Column("billed", "TURN + SFU (GB)", _billed, numeric=True),
+    Column("prev_signaling", "Signaling", _metric("signaling", "previous"), numeric=True),
+    Column("prev_turn", "TURN (GB)", _metric("turn", "previous"), numeric=True),
+    Column("prev_sfu", "SFU (GB)", _metric("sfu", "previous"), numeric=True),
+)
+
+
+# --- The query: what the query string asks for ---------------------------------------------
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class Query:
+    """Search, filters, order and page, read leniently from a query string: an unknown value is
+    ignored rather than an error, so an old bookmark still opens."""
+
+    q: str = ""
+    status: str = ""
+    permission: str = ""
+    recording: str = ""
+    order: str = ""  # a column key, "-" first for descending; "" keeps ECL's order (by id)
+    page: int = 1
+
+    @classmethod
+    def from_params(
+        cls, params: Mapping[str, str], columns: Sequence[Column] = APP_COLUMNS, default: str = ""
+    ) -> Query:
+        order = (params.get("o") or default).strip()
+        if order.lstrip("-") not in {c.key for c in columns}:
+            order = default
+        permission = params.get("permission", "")
+        return cls(
+            q=" ".join((params.get("q") or "").split())[:200],
+            status=s if (s := params.get("status", "")) in STATUSES else "",
+            permission=permission if permission in (*PERMISSIONS, NO_PERMISSION) else "",
+            recording=r if (r := params.get("recording", "")) in RECORDING_STATUSES else "",
+            order=order,
+            page=max(1, _int(params.get("p"), 1)),
+        )
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.q or self.status or self.permission or self.recording)
+
+    def params(self, **changes: Any) -> dict[str, str]:
+        """The non-default parameters, for links and forms that keep this view."""
+        query = replace(self, **changes)
+        pairs = {
+            "q": query.q,
+            "status": query.status,
+            "permission": query.permission,
+            "recording": query.recording,
+            "o": query.order,
+            "p": str(query.page) if query.page > 1 else "",
+        }
+        return {name: value for name, value in pairs.items() if value}
+
+
+# --- Filter, sort, paginate -----------------------------------------------------------------
+
+
+def _haystack(app: App) -> str:
+    return "\n".join((app.description, app.id, app.apikey, *app.domains)).casefold()
+
+
+def matches(app: App, query: Query) -> bool:
+    if query.status and app.status != query.status:
+        return False
+    if query.permission == NO_PERMISSION and app.permissions:
+        return False
+    if query.permission not in ("", NO_PERMISSION) and query.permission not in app.permissions:
+        return False
+    if query.recording and app.recording_status != query.recording:
+        return False
+    if query.q:
+        haystack = _haystack(app)
+        return all(term in haystack for term in query.q.casefold().split())
+    return True
+
+
+def apply(
+    apps: Iterable[App], query: Query, months: Months, columns: Sequence[Column] = APP_COLUMNS
+) -> list[App]:
+    """The apps the query selects, in its order (ties in id order)."""
+    rows = [app for app in apps if matches(app, query)]
+    if query.order:
+        column = next(c for c in columns if c.key == query.order.lstrip("-"))
+        rows.sort(
+            key=lambda app: (column.sort(app, months), id_key(app.id)),
+            reverse=query.order.startswith("-"),
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[App]
+    number: int
+    pages: int
+    count: int
+    per_page: int = PAGE_SIZE
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.count else 0
+
+    @property
+    def end_index(self) -> int:
+        return self.start_index + len(self.items) - 1 if self.count else 0
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def paginate(rows: Sequence[App], number: int, per_page: int = PAGE_SIZE) -> Page:
+    """One page of rows; a page past the end shows the last one."""
+    pages = max(1, math.ceil(len(rows) / per_page))
+    number = min(max(1, number), pages)
+    start = (number - 1) * per_page
+    return Page(list(rows[start : start + per_page]), number, pages, len(rows), per_page)
+
+
+# --- Sort links -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Header:
+    key: str
+    label: str
+    numeric: bool
+    query: dict[str, str] = field(default_factory=dict)  # the parameters of its sort link
+    sorted: str = ""  # "ascending", "descending" or "" (aria-sort)
+
+
+def headers(query: Query, columns: Sequence[Column] = APP_COLUMNS) -> list[Header]:
+    """Column headers whose links sort by them; the sorted one's link reverses the order.
+    Numbers sort largest first on the first click (which apps cost money)."""
+    out = []
+    for column in columns:
+        current = ""
+        if query.order == column.key:
+            current, next_order = "ascending", "-" + column.key
+        elif query.order == "-" + column.key:
+            current, next_order = "descending", column.key
+        else:
+            next_order = ("-" if column.numeric else "") + column.key
+        out.append(
+            Header(
+                key=column.key,
+                label=column.label,
+                numeric=column.numeric,
+                query=query.params(order=next_order, page=1),
+                sorted=current,
+            )
+        )
+    return out
+
+
+# --- Totals and CSV -------------------------------------------------------------------------
+
+
+def totals(apps: Iterable[App], months: Months) -> dict[str, float]:
+    """Sums of each metric over the apps, this month (`signaling`...) and last (`prev_...`)."""
+    sums = dict.fromkeys((*METRICS, *(f"prev_{m}" for m in METRICS)), 0)
+    for app in apps:
+        current, previous = usage_in(app, months.current), usage_in(app, months.previous)
+        for metric in METRICS:
+            sums[metric] += getattr(current, metric)
+            sums[f"prev_{metric}"] += getattr(previous, metric)
+    sums["billed"] = sums["turn"] + sums["sfu"]
+    return sums
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet will not run as a formula (descriptions are user text)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _stamp(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else ""
+
+
+def _usage_header(months: Months) -> list[str]:
+    names = []
+    for label, month in (("this month", months.current), ("last month", months.previous)):
+        suffix = f" {month}" if month else f" ({label})"
+        names += [f"signaling{suffix}", f"turn_gb{suffix}", f"sfu_gb{suffix}"]
+    return names
+
+
+def _usage_cells(app: App, months: Months) -> list[float]:
+    current, previous = usage_in(app, months.current), usage_in(app, months.previous)
+    return [getattr(u, metric) for u in (current, previous) for metric in METRICS]
+
+
+def app_csv_rows(apps: Iterable[App], months: Months) -> Iterator[list[Any]]:
+    """The apps list as CSV rows, header first; never a secret (ECL's app has none)."""
+    yield [
+        "app_id",
+        "description",
+        "apikey",
+        "status",
+        "permissions",
+        "domains",
+        "recording_status",
+        "recording_bucket_name",
+        *_usage_header(months),
+        "created_at",
+        "updated_at",
+    ]
+    for app in apps:
+        yield [
+            _cell(app.id),
+            _cell(app.description),
+            _cell(app.apikey),
+            app.status,
+            " ".join(app.permissions),
+            _cell(" ".join(app.domains)),
+            app.recording_status,
+            _cell(app.recording_bucket),
+            *_usage_cells(app, months),
+            _stamp(app.created_at),
+            _stamp(app.updated_at),
+        ]
+
+
+def usage_csv_rows(apps: Iterable[App], months: Months) -> Iterator[list[Any]]:
+    """The usage page as CSV rows, header first."""
+    yield ["app_id", "description", "status", *_usage_header(months)]
+    for app in apps:
+        yield [_cell(app.id), _cell(app.description), app.status, *_usage_cells(app, months)]

@@ -1,0 +1,53 @@
+"""Deleting an app: a page that names what breaks and asks for the app's ID typed out."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from apps_admin import audit, ecl
+from apps_admin.access import tenant_view
+from apps_admin.forms import DeleteConfirmForm
+from apps_admin.models import Role, Tenant
+from apps_admin.views.app_detail import app_label
+from apps_admin.views.common import app_url, tenant_context
+from apps_admin.views.errors import render_error
+
+
+@require_http_methods(["GET", "POST"])
+@tenant_view(Role.EDITOR)
+def app_delete(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> HttpResponse:
+    form = DeleteConfirmForm(request.POST or None, expected=app_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ecl.app_delete(tenant, app_id)
+        except ecl.ECLError as error:
+            audit.record(
+                request,
+                "app.delete",
+                outcome=audit.outcome_of(error),
+                tenant_id=tenant.tenant_id,
+                app_id=app_id,
+                transaction_id=error.transaction_id,
+            )
+            return render_error(
+                request,
+                error,
+                tenant,
+                changing=True,
+                back_url=app_url(tenant, app_id),
+                back_label="Back to the app",
+            )
+        audit.record(request, "app.delete", tenant_id=tenant.tenant_id, app_id=app_id)
+        messages.success(request, f"App {app_id} was deleted.")
+        return HttpResponseRedirect(reverse("apps_admin:app_list", args=[tenant.tenant_id]))
+
+    try:
+        app = ecl.app_get(tenant, app_id)
+    except ecl.ECLError as error:
+        return render_error(request, error, tenant)
+    context = tenant_context(tenant, role, title=f"Delete {app_label(app)}", app=app, form=form)
+    return render(request, "apps_admin/app_delete.html", context)

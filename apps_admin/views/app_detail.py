@@ -1,0 +1,92 @@
+"""An app's page (every field, usage table and chart) and its one-click Suspend / Activate."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from apps_admin import audit, ecl, usage_chart
+from apps_admin.access import tenant_view
+from apps_admin.ecl.types import PERMISSIONS
+from apps_admin.models import Role, Tenant
+from apps_admin.views.common import PERMISSION_HELP, app_url, tenant_context
+from apps_admin.views.errors import render_error
+
+STATUS_ACTIONS = {"suspended": "app.suspend", "active": "app.activate"}
+
+
+def app_label(app: ecl.App) -> str:
+    return app.description or f"App {app.id}"
+
+
+@require_GET
+@tenant_view(Role.VIEWER)
+def app_detail(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> HttpResponse:
+    try:
+        app = ecl.app_get(tenant, app_id)
+    except ecl.ECLError as error:
+        return render_error(request, error, tenant)
+    permissions = [
+        {"name": name, "on": name in app.permissions, "help": PERMISSION_HELP[name]}
+        for name in PERMISSIONS
+    ]
+    context = tenant_context(
+        tenant,
+        role,
+        title=app_label(app),
+        app=app,
+        permissions=permissions,
+        chart=usage_chart.chart(app.usage) if app.usage else None,
+        recording_incomplete=("RECORDING" in app.permissions and app.recording_status != "active"),
+    )
+    return render(request, "apps_admin/app_detail.html", context)
+
+
+def change_status(
+    request: HttpRequest, tenant: Tenant, app_id: str, status: str
+) -> ecl.ECLError | None:
+    """Suspend or activate one app with one PUT of its status (the only field this edits), and
+    audit it; returns the error, if any."""
+    try:
+        ecl.app_update(tenant, app_id, {"status": status})
+    except ecl.ECLError as error:
+        audit.record(
+            request,
+            STATUS_ACTIONS[status],
+            outcome=audit.outcome_of(error),
+            tenant_id=tenant.tenant_id,
+            app_id=app_id,
+            changes=audit.changes_between({}, {"status": status}),
+            transaction_id=error.transaction_id,
+        )
+        return error
+    audit.record(
+        request,
+        STATUS_ACTIONS[status],
+        tenant_id=tenant.tenant_id,
+        app_id=app_id,
+        changes=audit.changes_between({}, {"status": status}),
+    )
+    return None
+
+
+@require_POST
+@tenant_view(Role.EDITOR)
+def app_status(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> HttpResponse:
+    status = request.POST.get("status", "")
+    detail = app_url(tenant, app_id)
+    if status not in STATUS_ACTIONS:
+        messages.error(request, "Choose Suspend or Activate.")
+        return HttpResponseRedirect(detail)
+    error = change_status(request, tenant, app_id, status)
+    if error is not None:
+        return render_error(
+            request, error, tenant, changing=True, back_url=detail, back_label="Back to the app"
+        )
+    if status == "suspended":
+        messages.success(request, "The app is suspended: its clients can no longer connect.")
+    else:
+        messages.success(request, "The app is active: its clients can connect again.")
+    return HttpResponseRedirect(detail)

@@ -1,0 +1,107 @@
+"""`/tenants/<id>/apps/`: the apps list (search, filters, sort, pages) and its CSV export."""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
+
+from apps_admin import app_table, ecl
+from apps_admin.access import tenant_view
+from apps_admin.ecl.types import PERMISSIONS
+from apps_admin.models import Role, Tenant
+from apps_admin.views.common import tenant_context
+from apps_admin.views.errors import render_error
+
+
+def _filter_links(query: app_table.Query) -> list[dict]:
+    """The filter sidebar: each choice links to this view with that filter set (page reset)."""
+    groups = [
+        ("status", "By status", [("active", "Active"), ("suspended", "Suspended")]),
+        (
+            "permission",
+            "By permission",
+            [*((p, p) for p in PERMISSIONS), (app_table.NO_PERMISSION, "None")],
+        ),
+        (
+            "recording",
+            "By recording status",
+            [("active", "Active"), ("unavailable", "Unavailable")],
+        ),
+    ]
+    links = []
+    for name, title, choices in groups:
+        current = getattr(query, name)
+        options = [
+            {"label": "All", "query": query.params(**{name: "", "page": 1}), "on": not current}
+        ]
+        for value, label in choices:
+            options.append(
+                {
+                    "label": label,
+                    "query": query.params(**{name: value, "page": 1}),
+                    "on": current == value,
+                }
+            )
+        links.append({"name": name, "title": title, "options": options})
+    return links
+
+
+@require_GET
+@tenant_view(Role.VIEWER)
+def app_list(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
+    query = app_table.Query.from_params(request.GET)
+    try:
+        apps = ecl.app_list(tenant, expand=True)
+    except ecl.ECLError as error:
+        return render_error(request, error, tenant)
+    months = app_table.Months.of(apps)
+    page = app_table.paginate(app_table.apply(apps, query, months), query.page)
+    rows = [
+        {
+            "app": app,
+            "current": app_table.usage_in(app, months.current),
+        }
+        for app in page.items
+    ]
+    context = tenant_context(
+        tenant,
+        role,
+        title=f"Apps of {tenant.name}",
+        total=len(apps),
+        query=query,
+        page=page,
+        rows=rows,
+        months=months,
+        headers=app_table.headers(query),
+        filters=_filter_links(query),
+        hidden_search={k: v for k, v in query.params().items() if k not in ("q", "p")},
+        current_query=urlencode(query.params()),
+        previous_query=query.params(page=page.number - 1),
+        next_query=query.params(page=page.number + 1),
+        export_query={k: v for k, v in query.params().items() if k != "p"},
+    )
+    return render(request, "apps_admin/app_list.html", context)
+
+
+@require_GET
+@tenant_view(Role.VIEWER)
+def app_export(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
+    """Every app the list's search and filters select, in its order, as CSV."""
+    query = app_table.Query.from_params(request.GET)
+    try:
+        apps = ecl.app_list(tenant, expand=True)
+    except ecl.ECLError as error:
+        return render_error(request, error, tenant)
+    months = app_table.Months.of(apps)
+    rows = app_table.apply(apps, query, months)
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="apps-{tenant.tenant_id}-{stamp}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    csv.writer(response).writerows(app_table.app_csv_rows(rows, months))
+    return response

@@ -1,0 +1,160 @@
+"""Bulk Suspend, Activate or Delete of the apps selected in the list: confirm, then one call each.
+
+The confirmation names the apps (one list call); the action makes one ECL call per app and ends
+with one message saying what succeeded and what failed and why. When ECL stops answering for the
+whole tenant, the remaining apps are not tried (each would wait out its own timeout).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from apps_admin import app_table, audit, ecl
+from apps_admin.access import tenant_view
+from apps_admin.models import Role, Tenant
+from apps_admin.views.app_detail import change_status
+from apps_admin.views.common import tenant_context
+from apps_admin.views.errors import describe, render_error
+
+MAX_SELECTED = 1000
+# Errors about the tenant or ECL as a whole: the next app would fail the same way.
+TENANT_WIDE = (
+    ecl.UpstreamUnavailable,
+    ecl.UpstreamTimeout,
+    ecl.TenantUnavailable,
+    ecl.CredentialsRejected,
+    ecl.TenantMisconfigured,
+    ecl.TokenRejected,
+)
+
+
+@dataclass(frozen=True)
+class Action:
+    verb: str  # Suspend
+    past: str  # suspended
+
+
+ACTIONS = {
+    "suspend": Action("Suspend", "suspended"),
+    "activate": Action("Activate", "activated"),
+    "delete": Action("Delete", "deleted"),
+}
+
+
+def _selected(values: list[str]) -> list[str]:
+    ids = []
+    for value in values:
+        value = value.strip()
+        if value and len(value) <= 64 and value not in ids:
+            ids.append(value)
+    return ids[:MAX_SELECTED]
+
+
+def _list_url(tenant: Tenant, request: HttpRequest) -> str:
+    """The list as the user left it (search, filters, order, page), rebuilt from known keys."""
+    query = app_table.Query.from_params(QueryDict(request.POST.get("return", "")))
+    params = query.params()
+    url = reverse("apps_admin:app_list", args=[tenant.tenant_id])
+    return url + ("?" + urlencode(params) if params else "")
+
+
+def _apply(request: HttpRequest, tenant: Tenant, action: str, app_id: str) -> ecl.ECLError | None:
+    if action == "suspend":
+        return change_status(request, tenant, app_id, "suspended")
+    if action == "activate":
+        return change_status(request, tenant, app_id, "active")
+    try:
+        ecl.app_delete(tenant, app_id)
+    except ecl.ECLError as error:
+        audit.record(
+            request,
+            "app.delete",
+            outcome=audit.outcome_of(error),
+            tenant_id=tenant.tenant_id,
+            app_id=app_id,
+            transaction_id=error.transaction_id,
+        )
+        return error
+    audit.record(request, "app.delete", tenant_id=tenant.tenant_id, app_id=app_id)
+    return None
+
+
+def _plural(count: int) -> str:
+    return f"{count} app" if count == 1 else f"{count} apps"
+
+
+def summary(action: Action, done: list[str], failed: dict[str, list[str]], skipped: list[str]):
+    """One message: what succeeded, what failed and why, what was not tried."""
+    total = len(done) + sum(len(ids) for ids in failed.values()) + len(skipped)
+    parts = []
+    if done and not failed and not skipped:
+        parts.append(f"{action.past.capitalize()} {_plural(len(done))}.")
+    else:
+        parts.append(f"{action.past.capitalize()} {len(done)} of {_plural(total)}.")
+    for reason, ids in failed.items():
+        parts.append(f"Failed for {', '.join(ids)}: {reason}")
+    if skipped:
+        parts.append(f"Not tried, so unchanged: {', '.join(skipped)}.")
+    level = messages.SUCCESS if not failed and not skipped else messages.WARNING
+    if not done:
+        level = messages.ERROR
+    return level, " ".join(parts)
+
+
+@require_POST
+@tenant_view(Role.EDITOR)
+def bulk(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
+    back = _list_url(tenant, request)
+    action = ACTIONS.get(request.POST.get("action", ""))
+    ids = _selected(request.POST.getlist("app"))
+    if action is None:
+        messages.error(request, "Choose Suspend, Activate or Delete for the selected apps.")
+        return HttpResponseRedirect(back)
+    if not ids:
+        messages.warning(request, f"Select at least one app to {action.verb.lower()}.")
+        return HttpResponseRedirect(back)
+    key = request.POST["action"]
+
+    if request.POST.get("confirm") != "yes":
+        try:
+            apps = {app.id: app for app in ecl.app_list(tenant, expand=True)}
+        except ecl.ECLError as error:
+            return render_error(
+                request, error, tenant, back_url=back, back_label="Back to the apps"
+            )
+        context = tenant_context(
+            tenant,
+            role,
+            title=f"{action.verb} {_plural(len(ids))}?",
+            action=action,
+            action_key=key,
+            chosen=[apps[i] for i in ids if i in apps],
+            missing=[i for i in ids if i not in apps],
+            return_query=request.POST.get("return", ""),
+            back_url=back,
+        )
+        return render(request, "apps_admin/bulk_confirm.html", context)
+
+    done: list[str] = []
+    failed: dict[str, list[str]] = defaultdict(list)
+    skipped: list[str] = []
+    for index, app_id in enumerate(ids):
+        error = _apply(request, tenant, key, app_id)
+        if error is None:
+            done.append(app_id)
+            continue
+        failed[describe(error, changing=True).message].append(app_id)
+        if isinstance(error, TENANT_WIDE):
+            skipped = ids[index + 1 :]
+            break
+    level, text = summary(action, done, dict(failed), skipped)
+    messages.add_message(request, level, text)
+    return HttpResponseRedirect(back)

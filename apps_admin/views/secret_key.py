@@ -1,0 +1,112 @@
+"""Revealing and renewing an app's secret key: admins only, after re-authentication, audited.
+
+A GET never shows or changes a key: it asks for confirmation (that is where re-authentication
+returns the user to), and the POST acts. The page holding a key is never cached.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from apps_admin import audit, ecl
+from apps_admin.access import tenant_view
+from apps_admin.models import Role, Tenant
+from apps_admin.reauth import reauth_required
+from apps_admin.views.app_detail import app_label
+from apps_admin.views.common import app_url, tenant_context
+from apps_admin.views.errors import log, render_error, trouble_context
+
+
+def _record(request: HttpRequest, action: str, tenant: Tenant, app_id: str, error=None) -> None:
+    audit.record(
+        request,
+        action,
+        outcome=audit.outcome_of(error),
+        tenant_id=tenant.tenant_id,
+        app_id=app_id,
+        transaction_id=error.transaction_id if error else "",
+    )
+
+
+def _key_page(
+    request: HttpRequest, tenant: Tenant, role: Role, app_id: str, secret: str, *, renewed: bool
+) -> HttpResponse:
+    context = tenant_context(
+        tenant,
+        role,
+        title="New secret key" if renewed else "Secret key",
+        app_id=app_id,
+        secret=secret,
+        renewed=renewed,
+    )
+    return render(request, "apps_admin/secret_key.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@tenant_view(Role.ADMIN)
+@reauth_required
+def reveal(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> HttpResponse:
+    if request.method == "GET":
+        context = tenant_context(tenant, role, title="Reveal the secret key", app_id=app_id)
+        return render(request, "apps_admin/secret_key_reveal.html", context)
+    try:
+        secret = ecl.secretkey_get(tenant, app_id)
+    except ecl.ECLError as error:
+        _record(request, "secretkey.reveal", tenant, app_id, error)
+        return render_error(
+            request, error, tenant, back_url=app_url(tenant, app_id), back_label="Back to the app"
+        )
+    _record(request, "secretkey.reveal", tenant, app_id)
+    return _key_page(request, tenant, role, app_id, secret, renewed=False)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@tenant_view(Role.ADMIN)
+@reauth_required
+def regenerate(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> HttpResponse:
+    if request.method == "GET":
+        try:
+            app = ecl.app_get(tenant, app_id)
+        except ecl.ECLError as error:
+            return render_error(request, error, tenant)
+        context = tenant_context(
+            tenant,
+            role,
+            title=f"Regenerate the secret key of {app_label(app)}",
+            app=app,
+            app_id=app.id,
+            peer_authentication="PEER_AUTHENTICATION" in app.permissions,
+        )
+        return render(request, "apps_admin/secret_key_regenerate.html", context)
+    try:
+        secret = ecl.secretkey_renew(tenant, app_id)
+    except ecl.OutcomeUnknown as error:
+        _record(request, "secretkey.renew", tenant, app_id, error)
+        log(error, tenant, "renew secret key")
+        context = tenant_context(
+            tenant,
+            role,
+            title="The secret key may have been renewed",
+            app_id=app_id,
+            **trouble_context(request, error, tenant, changing=True),
+        )
+        return render(
+            request, "apps_admin/secret_key_unknown.html", context, status=context["trouble"].status
+        )
+    except ecl.ECLError as error:
+        _record(request, "secretkey.renew", tenant, app_id, error)
+        return render_error(
+            request,
+            error,
+            tenant,
+            changing=True,
+            back_url=app_url(tenant, app_id),
+            back_label="Back to the app",
+        )
+    _record(request, "secretkey.renew", tenant, app_id)
+    return _key_page(request, tenant, role, app_id, secret, renewed=True)

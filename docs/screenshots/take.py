@@ -1,0 +1,48 @@
+"""Take the README's screenshots of a running portal (`make run`) with Playwright and Chromium.
+
+    PORTAL_PASSWORD=... .venv/bin/python docs/screenshots/take.py \
+        --base-url http://127.0.0.1:8000 --username admin [--out docs/screenshots]
+
+Writes apps-list.png (the demo tenant's apps) and app-detail.png (its first app with usage).
+"""
+
+import argparse
+import os
+import shutil
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--username", default="admin")
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parent))
+    options = parser.parse_args()
+    password = os.environ["PORTAL_PASSWORD"]
+    out = Path(options.out)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+        page = browser.new_page(
+            base_url=options.base_url, viewport={"width": 1600, "height": 900}, color_scheme="light"
+        )
+        page.goto("/login/")
+        page.get_by_label("Username").fill(options.username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_selector("#result_list")
+        page.screenshot(path=str(out / "apps-list.png"))
+        # An active app with TURN usage makes the most telling detail page.
+        page.goto(page.url.split("?")[0] + "?status=active&permission=TURN&o=-turn")
+        page.locator("#result_list tbody tr th a").first.click()
+        page.wait_for_selector(".usage-chart")
+        page.screenshot(path=str(out / "app-detail.png"), full_page=True)
+        browser.close()
+    print(f"Wrote {out / 'apps-list.png'} and {out / 'app-detail.png'}")
+
+
+if __name__ == "__main__":
+    main()

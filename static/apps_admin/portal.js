@@ -1,0 +1,106 @@
+// The portal's small helpers: copy buttons, select all, character counters. Every page works
+// without them; they only add convenience. No inline handlers: the CSP allows only this file.
+"use strict";
+
+(function () {
+    function copyText(text) {
+        if (navigator.clipboard && window.isSecureContext) {
+            return navigator.clipboard.writeText(text);
+        }
+        // Plain-http development servers have no Clipboard API: fall back to a selection.
+        return new Promise(function (resolve, reject) {
+            const area = document.createElement("textarea");
+            area.value = text;
+            area.setAttribute("readonly", "");
+            area.className = "visually-hidden";
+            document.body.appendChild(area);
+            area.select();
+            const ok = document.execCommand("copy");
+            document.body.removeChild(area);
+            if (ok) {
+                resolve();
+            } else {
+                reject(new Error("copy refused"));
+            }
+        });
+    }
+
+    function setUpCopyButtons() {
+        document.querySelectorAll(".copy-button[data-copy]").forEach(function (button) {
+            button.hidden = false;
+            button.addEventListener("click", function () {
+                copyText(button.dataset.copy).then(
+                    function () {
+                        button.textContent = "Copied";
+                        button.classList.add("copied");
+                        window.setTimeout(function () {
+                            button.textContent = "Copy";
+                            button.classList.remove("copied");
+                        }, 1500);
+                    },
+                    function () {
+                        button.textContent = "Select and copy";
+                    }
+                );
+            });
+        });
+    }
+
+    function setUpSelectAll() {
+        document.querySelectorAll("input.select-all").forEach(function (all) {
+            const form = all.form || all.closest("form");
+            if (!form) {
+                return;
+            }
+            const boxes = Array.from(form.querySelectorAll("input.action-select"));
+            const count = form.querySelector(".selection-count");
+            function refresh() {
+                const chosen = boxes.filter(function (box) { return box.checked; }).length;
+                all.checked = chosen > 0 && chosen === boxes.length;
+                all.indeterminate = chosen > 0 && chosen < boxes.length;
+                if (count) {
+                    count.hidden = false;
+                    count.textContent = chosen + " of " + boxes.length + " selected";
+                }
+            }
+            all.hidden = false;
+            all.addEventListener("change", function () {
+                boxes.forEach(function (box) { box.checked = all.checked; });
+                refresh();
+            });
+            boxes.forEach(function (box) { box.addEventListener("change", refresh); });
+            refresh();
+        });
+    }
+
+    function setUpCounters() {
+        document.querySelectorAll(".char-counter[data-counter-for]").forEach(function (counter) {
+            const field = document.getElementById(counter.dataset.counterFor);
+            const max = field ? parseInt(field.dataset.counterMax, 10) : NaN;
+            if (!field || Number.isNaN(max)) {
+                return;
+            }
+            function refresh() {
+                // Count code points, as the server does (an emoji is one character).
+                const used = Array.from(field.value.trim()).length;
+                counter.textContent = used + " / " + max;
+                counter.classList.toggle("over", used > max);
+            }
+            counter.hidden = false;
+            field.addEventListener("input", refresh);
+            refresh();
+        });
+    }
+
+    function start() {
+        setUpCopyButtons();
+        setUpSelectAll();
+        setUpCounters();
+    }
+
+    if (document.readyState === "loading") {
+        document.addEventListener("DOMContentLoaded", start);
+    } else {
+        start();
+    }
+}());

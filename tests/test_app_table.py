@@ -1,0 +1,184 @@
+"""The pure list logic behind the apps and usage pages: query, filters, order, pages, CSV."""
+
+import time
+from datetime import UTC, datetime
+
+from apps_admin import app_table, usage_chart
+from apps_admin.app_table import Months, Query
+from apps_admin.ecl.types import App, MonthUsage
+
+
+def make_app(app_id, description="", **fields) -> App:
+    usage = fields.pop("usage", (("2026/10", 10, 1.5, 0), ("2026/11", 5, 0.25, 2)))
+    return App(
+        id=str(app_id),
+        apikey=fields.pop("apikey", f"key-{app_id}"),
+        description=description,
+        status=fields.pop("status", "active"),
+        usage=tuple(MonthUsage(m, s, t, f) for m, s, t, f in usage),
+        **fields,
+    )
+
+
+APPS = [
+    make_app(1000, "Tokyo office", domains=("example.com",), permissions=("TURN",)),
+    make_app(1001, "osaka branch", status="suspended", permissions=("SFU", "RECORDING")),
+    make_app(
+        1002,
+        "Nagoya plant",
+        domains=("meet.example.net", "localhost"),
+        recording_status="active",
+        usage=(("2026/11", 99, 7, 1),),
+    ),
+    make_app(999, "", apikey="ABC-def"),
+]
+
+
+def ids(apps) -> list[str]:
+    return [a.id for a in apps]
+
+
+def test_query_reads_known_values_and_ignores_the_rest():
+    query = Query.from_params(
+        {"q": "  tokyo   office ", "status": "active", "permission": "TURN", "o": "-turn", "p": "2"}
+    )
+    assert query == Query("tokyo office", "active", "TURN", "", "-turn", 2)
+    junk = Query.from_params({"status": "gone", "permission": "root", "o": "secret", "p": "-4"})
+    assert junk == Query()
+    assert Query.from_params({"p": "abc"}).page == 1
+
+
+def test_params_keep_only_what_differs_from_the_default():
+    query = Query(q="x", order="id", page=3)
+    assert query.params() == {"q": "x", "o": "id", "p": "3"}
+    assert query.params(page=1) == {"q": "x", "o": "id"}
+
+
+def test_search_is_case_insensitive_over_description_id_apikey_and_domains():
+    months = Months.of(APPS)
+    assert ids(app_table.apply(APPS, Query(q="OSAKA"), months)) == ["1001"]
+    assert ids(app_table.apply(APPS, Query(q="1002"), months)) == ["1002"]
+    assert ids(app_table.apply(APPS, Query(q="abc-DEF"), months)) == ["999"]
+    assert ids(app_table.apply(APPS, Query(q="example"), months)) == ["1000", "1002"]
+    assert ids(app_table.apply(APPS, Query(q="nagoya localhost"), months)) == ["1002"]
+    assert ids(app_table.apply(APPS, Query(q="nagoya tokyo"), months)) == []
+
+
+def test_filters_by_status_permission_none_and_recording():
+    months = Months.of(APPS)
+    assert ids(app_table.apply(APPS, Query(status="suspended"), months)) == ["1001"]
+    assert ids(app_table.apply(APPS, Query(permission="SFU"), months)) == ["1001"]
+    assert ids(app_table.apply(APPS, Query(permission="none"), months)) == ["1002", "999"]
+    assert ids(app_table.apply(APPS, Query(recording="active"), months)) == ["1002"]
+
+
+def test_without_an_order_ecls_order_is_kept():
+    assert ids(app_table.apply(APPS, Query(), Months.of(APPS))) == ["1000", "1001", "1002", "999"]
+
+
+def test_every_column_sorts_both_ways():
+    months = Months.of(APPS)
+    for column in app_table.APP_COLUMNS:
+        up = ids(app_table.apply(APPS, Query(order=column.key), months))
+        down = ids(app_table.apply(APPS, Query(order="-" + column.key), months))
+        assert sorted(up) == sorted(ids(APPS)), column.key
+        assert len(down) == len(APPS)
+    assert ids(app_table.apply(APPS, Query(order="id"), months)) == ["999", "1000", "1001", "1002"]
+    assert ids(app_table.apply(APPS, Query(order="description"), months)) == [
+        "999",
+        "1002",
+        "1001",
+        "1000",
+    ]
+    assert ids(app_table.apply(APPS, Query(order="-signaling"), months))[0] == "1002"
+
+
+def test_months_are_found_in_the_data_and_a_missing_month_counts_zero():
+    months = Months.of(APPS)
+    assert months == Months(current="2026/11", previous="2026/10")
+    nagoya = APPS[2]
+    assert app_table.usage_in(nagoya, "2026/10").turn == 0
+    assert app_table.usage_in(nagoya, "2026/11").turn == 7
+    assert Months.of([]) == Months()
+    assert app_table.usage_in(nagoya, "") is app_table.ZERO
+
+
+def test_totals_add_up_this_and_last_month():
+    totals = app_table.totals(APPS, Months.of(APPS))
+    assert totals["signaling"] == 5 + 5 + 99 + 5
+    assert totals["prev_turn"] == 1.5 * 3
+    assert totals["billed"] == totals["turn"] + totals["sfu"]
+
+
+def test_pages_hold_fifty_and_a_page_past_the_end_is_the_last():
+    rows = [make_app(i) for i in range(1000, 1120)]
+    first = app_table.paginate(rows, 1)
+    assert len(first.items) == 50 and first.pages == 3 and not first.has_previous
+    assert (first.start_index, first.end_index) == (1, 50)
+    last = app_table.paginate(rows, 99)
+    assert last.number == 3 and len(last.items) == 20 and not last.has_next
+    assert (last.start_index, last.end_index) == (101, 120)
+    empty = app_table.paginate([], 1)
+    assert empty.pages == 1 and empty.items == [] and empty.start_index == 0
+
+
+def test_headers_link_to_sorting_and_reverse_the_current_order():
+    query = Query(q="x", order="description", page=2)
+    headers = {h.key: h for h in app_table.headers(query)}
+    assert headers["description"].sorted == "ascending"
+    assert headers["description"].query == {"q": "x", "o": "-description"}
+    assert headers["turn"].query == {"q": "x", "o": "-turn"}  # numbers: largest first
+    assert headers["id"].query == {"q": "x", "o": "id"}
+
+
+def test_csv_rows_never_start_a_formula_and_hold_no_secret():
+    evil = make_app(1, "=cmd|' /C calc'!A0", domains=("-x.example",))
+    rows = list(app_table.app_csv_rows([evil], Months.of([evil])))
+    assert rows[0][0] == "app_id" and "secretkey" not in rows[0]
+    assert rows[1][1].startswith("'=")
+    assert rows[1][5].startswith("'-")
+    usage = list(app_table.usage_csv_rows([evil], Months.of([evil])))
+    assert usage[0][:3] == ["app_id", "description", "status"]
+    assert len(usage[1]) == len(usage[0])
+
+
+def test_ten_thousand_apps_filter_sort_and_page_in_well_under_a_second():
+    stamp = datetime(2026, 1, 1, tzinfo=UTC)
+    apps = [
+        make_app(
+            i,
+            f"App {i} line",
+            domains=(f"d{i}.example.com",),
+            permissions=("TURN",) if i % 2 else (),
+            updated_at=stamp,
+        )
+        for i in range(10_000)
+    ]
+    months = Months.of(apps)
+    started = time.perf_counter()
+    rows = app_table.apply(apps, Query(q="line", permission="TURN", order="-turn"), months)
+    page = app_table.paginate(rows, 40)
+    app_table.totals(apps, months)
+    assert time.perf_counter() - started < 1.0
+    assert len(rows) == 5_000 and len(page.items) == 50
+
+
+def test_the_chart_has_one_bar_per_month_and_metric_and_describes_itself():
+    app = APPS[0]
+    chart = usage_chart.chart(app.usage)
+    assert [p.key for p in chart.panels] == ["signaling", "turn", "sfu"]
+    assert all(len(p.bars) == 2 for p in chart.panels)
+    turn = chart.panels[1]
+    assert turn.bars[0].height == usage_chart.PLOT_HEIGHT  # the largest fills the plot
+    assert turn.bars[1].height < turn.bars[0].height
+    assert all(b.y + b.height == chart.baseline for p in chart.panels for b in p.bars)
+    assert "TURN: 2026/10: 1.5 GB, 2026/11: 0.25 GB." in chart.description
+    zero = usage_chart.chart([MonthUsage("2026/11", 0, 0, 0)])
+    assert all(b.height == 0 for p in zero.panels for b in p.bars)
+
+
+def test_amounts_read_well():
+    assert usage_chart.amount(1234567) == "1,234,567"
+    assert usage_chart.amount(12.5) == "12.5"
+    assert usage_chart.amount(0.125) == "0.12" or usage_chart.amount(0.125) == "0.13"
+    assert usage_chart.amount(3.0) == "3"
