@@ -13,11 +13,13 @@ from collections.abc import Callable
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps_admin import audit
 from apps_admin.models import Membership, Role, Tenant
 
-NOT_FOUND = "No such tenant."
+NOT_FOUND = _("No such tenant.")
 TENANT_ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -53,7 +55,8 @@ def tenant_for(request: HttpRequest, tenant_id: str, needed: Role) -> tuple[Tena
     if not role.allows(needed):
         audit.record(request, "access.denied", outcome="denied", tenant_id=tenant.tenant_id)
         raise PermissionDenied(
-            f"Your role in this tenant is {role.label.lower()}; this needs {needed.label.lower()}."
+            gettext("Your role in this tenant is %(role)s; this needs %(needed)s.")
+            % {"role": role.label.lower(), "needed": needed.label.lower()}
         )
     return tenant, role
 

@@ -6,14 +6,16 @@ Everything here is for superusers only; tenant and membership changes are audite
 from django import forms
 from django.contrib import admin
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import TokenProxy
 
 from apps_admin import audit
 from apps_admin.models import AuditEvent, Membership, Tenant
 
-admin.site.site_header = "SkyWay apps portal"
-admin.site.site_title = "SkyWay apps portal"
-admin.site.index_title = "Administration"
+admin.site.site_header = _("SkyWay apps portal")
+admin.site.site_title = _("SkyWay apps portal")
+admin.site.index_title = _("Administration")
 admin.site.site_url = "/"
 # API tokens are managed by their owners on /account/tokens/; admin would show their keys.
 admin.site.unregister(TokenProxy)
@@ -27,11 +29,11 @@ def _https_by_default(db_field: models.Field, **kwargs) -> forms.Field | None:
 
 class TenantForm(forms.ModelForm):
     api_secret = forms.CharField(
-        label="ECL API secret key",
+        label=_("ECL API secret key"),
         required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Write-only: it is never shown. Leave empty to keep the current secret.",
+        help_text=_("Write-only: it is never shown. Leave empty to keep the current secret."),
     )
 
     class Meta:
@@ -45,7 +47,7 @@ class TenantForm(forms.ModelForm):
     def clean(self) -> dict:
         cleaned = super().clean()
         if not cleaned.get("api_secret") and not self.instance.api_secret_encrypted:
-            self.add_error("api_secret", "Enter the tenant's ECL API secret key.")
+            self.add_error("api_secret", gettext("Enter the tenant's ECL API secret key."))
         return cleaned
 
     def save(self, commit: bool = True) -> Tenant:

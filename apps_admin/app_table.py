@@ -12,6 +12,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from apps_admin.ecl.types import PERMISSIONS, STATUSES, App, MonthUsage
 
 PAGE_SIZE = 50
@@ -68,7 +71,7 @@ def _when(moment: datetime | None) -> tuple[int, float]:
 @dataclass(frozen=True)
 class Column:
     key: str
-    label: str
+    label: str | Promise  # a lazy translation, put into words when the page is rendered
     sort: Callable[[App, Months], Any]
     numeric: bool = False
 
@@ -81,17 +84,17 @@ def _metric(metric: str, which: str) -> Callable[[App, Months], float]:
 
 
 APP_COLUMNS: tuple[Column, ...] = (
-    Column("description", "Description", lambda a, m: a.description.casefold()),
-    Column("id", "App ID", lambda a, m: id_key(a.id)),
-    Column("apikey", "API key", lambda a, m: a.apikey),
-    Column("status", "Status", lambda a, m: a.status),
-    Column("permissions", "Permissions", lambda a, m: (len(a.permissions), a.permissions)),
-    Column("domains", "Domains", lambda a, m: (len(a.domains), a.domains[:1])),
-    Column("recording", "Recording", lambda a, m: a.recording_status),
-    Column("signaling", "Signaling", _metric("signaling", "current"), numeric=True),
-    Column("turn", "TURN (GB)", _metric("turn", "current"), numeric=True),
-    Column("sfu", "SFU (GB)", _metric("sfu", "current"), numeric=True),
-    Column("updated", "Updated", lambda a, m: _when(a.updated_at)),
+    Column("description", _("Description"), lambda a, m: a.description.casefold()),
+    Column("id", _("App ID"), lambda a, m: id_key(a.id)),
+    Column("apikey", _("API key"), lambda a, m: a.apikey),
+    Column("status", _("Status"), lambda a, m: a.status),
+    Column("permissions", _("Permissions"), lambda a, m: (len(a.permissions), a.permissions)),
+    Column("domains", _("Domains"), lambda a, m: (len(a.domains), a.domains[:1])),
+    Column("recording", _("Recording"), lambda a, m: a.recording_status),
+    Column("signaling", _("Signaling"), _metric("signaling", "current"), numeric=True),
+    Column("turn", _("TURN (GB)"), _metric("turn", "current"), numeric=True),
+    Column("sfu", _("SFU (GB)"), _metric("sfu", "current"), numeric=True),
+    Column("updated", _("Updated"), lambda a, m: _when(a.updated_at)),
 )
 
 
@@ -101,15 +104,15 @@ def _billed(app: App, months: Months) -> float:
 
 
 USAGE_COLUMNS: tuple[Column, ...] = (
-    Column("description", "Description", lambda a, m: a.description.casefold()),
-    Column("id", "App ID", lambda a, m: id_key(a.id)),
-    Column("signaling", "Signaling", _metric("signaling", "current"), numeric=True),
-    Column("turn", "TURN (GB)", _metric("turn", "current"), numeric=True),
-    Column("sfu", "SFU (GB)", _metric("sfu", "current"), numeric=True),
-    Column("billed", "TURN + SFU (GB)", _billed, numeric=True),
-    Column("prev_signaling", "Signaling", _metric("signaling", "previous"), numeric=True),
-    Column("prev_turn", "TURN (GB)", _metric("turn", "previous"), numeric=True),
-    Column("prev_sfu", "SFU (GB)", _metric("sfu", "previous"), numeric=True),
+    Column("description", _("Description"), lambda a, m: a.description.casefold()),
+    Column("id", _("App ID"), lambda a, m: id_key(a.id)),
+    Column("signaling", _("Signaling"), _metric("signaling", "current"), numeric=True),
+    Column("turn", _("TURN (GB)"), _metric("turn", "current"), numeric=True),
+    Column("sfu", _("SFU (GB)"), _metric("sfu", "current"), numeric=True),
+    Column("billed", _("TURN + SFU (GB)"), _billed, numeric=True),
+    Column("prev_signaling", _("Signaling"), _metric("signaling", "previous"), numeric=True),
+    Column("prev_turn", _("TURN (GB)"), _metric("turn", "previous"), numeric=True),
+    Column("prev_sfu", _("SFU (GB)"), _metric("sfu", "previous"), numeric=True),
 )
 
 
@@ -245,7 +248,7 @@ def paginate(rows: Sequence[App], number: int, per_page: int = PAGE_SIZE) -> Pag
 @dataclass(frozen=True)
 class Header:
     key: str
-    label: str
+    label: str | Promise
     numeric: bool
     query: dict[str, str] = field(default_factory=dict)  # the parameters of its sort link
     sorted: str = ""  # "ascending", "descending" or "" (aria-sort)
@@ -302,6 +305,7 @@ def _stamp(moment: datetime | None) -> str:
 
 
 def _usage_header(months: Months) -> list[str]:
+    # CSV headers are for programs and spreadsheets: the same in every language.
     names = []
     for label, month in (("this month", months.current), ("last month", months.previous)):
         suffix = f" {month}" if month else f" ({label})"

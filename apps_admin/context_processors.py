@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
 
 from apps_admin.access import visible_tenants
 
@@ -9,8 +10,8 @@ from apps_admin.access import visible_tenants
 def site(request: HttpRequest) -> dict:
     user = request.user
     return {
-        "site_header": "SkyWay apps portal",
-        "site_title": "SkyWay apps portal",
+        "site_header": _("SkyWay apps portal"),
+        "site_title": _("SkyWay apps portal"),
         "has_permission": user.is_authenticated,
         # The header's tenant switcher: one query, and only on pages that render the header.
         "portal_tenants": SimpleLazyObject(lambda: visible_tenants(user)),

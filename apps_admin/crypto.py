@@ -3,6 +3,7 @@
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
 
 
 class SecretUndecryptable(Exception):
@@ -34,8 +35,10 @@ def decrypt(ciphertext: str) -> str:
         return _keys().decrypt(ciphertext.encode()).decode()
     except InvalidToken:
         raise SecretUndecryptable(
-            "A stored secret cannot be decrypted with any key in FIELD_ENCRYPTION_KEYS: "
-            "add the key it was encrypted with, or enter the secret again."
+            _(
+                "A stored secret cannot be decrypted with any key in FIELD_ENCRYPTION_KEYS: "
+                "add the key it was encrypted with, or enter the secret again."
+            )
         ) from None
 
 
@@ -45,5 +48,5 @@ def reencrypt(ciphertext: str) -> str:
         return _keys().rotate(ciphertext.encode()).decode()
     except InvalidToken:
         raise SecretUndecryptable(
-            "A stored secret cannot be decrypted with any key in FIELD_ENCRYPTION_KEYS."
+            _("A stored secret cannot be decrypted with any key in FIELD_ENCRYPTION_KEYS.")
         ) from None

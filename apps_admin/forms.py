@@ -6,6 +6,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps_admin import rules
 from apps_admin.ecl import App
@@ -39,9 +42,11 @@ class AppForm(forms.Form):
     """Add or edit an app. Every rule runs here, before any ECL call."""
 
     description = forms.CharField(
-        label="Description",
+        label=_("Description"),
         required=False,
-        help_text=f"Up to {rules.DESCRIPTION_MAX} characters; shown to your team only.",
+        help_text=format_lazy(
+            _("Up to {max} characters; shown to your team only."), max=rules.DESCRIPTION_MAX
+        ),
         widget=forms.TextInput(
             attrs={
                 "data-counter-max": rules.DESCRIPTION_MAX,
@@ -51,43 +56,47 @@ class AppForm(forms.Form):
         ),
     )
     domains = forms.CharField(
-        label="Domains",
+        label=_("Domains"),
         required=False,
         strip=False,
-        help_text="The host names whose web pages may use this app, one per line "
-        "(such as example.com or localhost); no scheme, port or path.",
+        help_text=_(
+            "The host names whose web pages may use this app, one per line "
+            "(such as example.com or localhost); no scheme, port or path."
+        ),
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60, "spellcheck": "false"}),
     )
     permissions = forms.MultipleChoiceField(
-        label="Permissions",
+        label=_("Permissions"),
         required=False,
         choices=[(p, p) for p in PERMISSIONS],
         widget=PermissionCheckboxes,
     )
     status = forms.ChoiceField(
-        label="Status",
-        choices=[("active", "Active"), ("suspended", "Suspended")],
+        label=_("Status"),
+        choices=[("active", _("Active")), ("suspended", _("Suspended"))],
         initial="active",
-        help_text="A suspended app refuses every client connection until it is activated.",
+        help_text=_("A suspended app refuses every client connection until it is activated."),
     )
     recording_bucket_name = forms.CharField(
-        label="Recording bucket name",
+        label=_("Recording bucket name"),
         required=False,
-        help_text="The Google Cloud Storage bucket the recorder writes to (RECORDING).",
+        help_text=_("The Google Cloud Storage bucket the recorder writes to (RECORDING)."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "class": "vTextField"}),
     )
     recording_service_account_key = forms.CharField(
-        label="Recording service account key",
+        label=_("Recording service account key"),
         required=False,
         strip=False,
-        help_text="Paste the JSON key of a service account with “Storage Object Creator” on the "
-        "bucket. Write-only: it is never shown again.",
+        help_text=_(
+            "Paste the JSON key of a service account with “Storage Object Creator” on the "
+            "bucket. Write-only: it is never shown again."
+        ),
         widget=WriteOnlyTextarea(
             attrs={"rows": 3, "cols": 60, "spellcheck": "false", "autocomplete": "off"}
         ),
     )
     recording_service_account_key_file = forms.FileField(
-        label="or upload the JSON key file",
+        label=_("or upload the JSON key file"),
         required=False,
         widget=forms.FileInput(attrs={"accept": ".json,application/json"}),
     )
@@ -96,7 +105,7 @@ class AppForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.editing = editing
         if editing:
-            self.fields[KEY_FIELD].help_text = (
+            self.fields[KEY_FIELD].help_text = _(
                 "Leave empty to keep the current key. To replace it, paste the new JSON key or "
                 "upload its file. Write-only: it is never shown."
             )
@@ -135,13 +144,15 @@ class AppForm(forms.Form):
             return ""
         content = upload.read(rules.SERVICE_ACCOUNT_KEY_MAX + 1)
         if len(content) > rules.SERVICE_ACCOUNT_KEY_MAX:
-            raise ValidationError("This file is too large to be a service account key.")
+            raise ValidationError(gettext("This file is too large to be a service account key."))
         return rules.clean_service_account_key(content)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get(KEY_FIELD) and data.get(KEY_FILE_FIELD):
-            self.add_error(KEY_FIELD, "Give the key once: paste it or upload its file, not both.")
+            self.add_error(
+                KEY_FIELD, gettext("Give the key once: paste it or upload its file, not both.")
+            )
         return data
 
     @property
@@ -180,9 +191,9 @@ def audit_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 class DeleteConfirmForm(forms.Form):
     app_id = forms.CharField(
-        label="App ID",
+        label=_("App ID"),
         max_length=64,
-        help_text="Type the app's ID to confirm.",
+        help_text=_("Type the app's ID to confirm."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
@@ -194,6 +205,6 @@ class DeleteConfirmForm(forms.Form):
         typed = self.cleaned_data["app_id"].strip()
         if typed != self.expected:
             raise ValidationError(
-                "That is not this app's ID: type it exactly as shown above to confirm."
+                gettext("That is not this app's ID: type it exactly as shown above to confirm.")
             )
         return typed

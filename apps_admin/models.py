@@ -4,41 +4,50 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps_admin import crypto
 
 REGIONS = ["jp1", "jp2", "jp5", "us1", "uk1", "de1", "sg1", "hk1", "au1"]
 
 tenant_id_validator = RegexValidator(
-    r"^[0-9a-f]{32}$", "An ECL tenant id is 32 hexadecimal characters (0-9, a-f)."
+    r"^[0-9a-f]{32}$", _("An ECL tenant id is 32 hexadecimal characters (0-9, a-f).")
 )
 
 
 class Tenant(models.Model):
     """An ECL tenant and the ECL API credentials the portal uses on its behalf."""
 
-    name = models.CharField(max_length=100)
+    name = models.CharField(_("name"), max_length=100)
     tenant_id = models.CharField(
-        "ECL tenant id", max_length=32, unique=True, validators=[tenant_id_validator]
+        _("ECL tenant id"), max_length=32, unique=True, validators=[tenant_id_validator]
     )
-    region = models.CharField(max_length=8, choices=[(r, r) for r in REGIONS], default="jp1")
+    region = models.CharField(
+        _("region"), max_length=8, choices=[(r, r) for r in REGIONS], default="jp1"
+    )
     identity_url = models.URLField(
-        "identity URL override",
+        _("identity URL override"),
         blank=True,
-        help_text="Leave empty for the region's Keystone (https://keystone-REGION-ecl.api.ntt.com/v3).",
+        help_text=_(
+            "Leave empty for the region's Keystone (https://keystone-REGION-ecl.api.ntt.com/v3)."
+        ),
     )
     api_url = models.URLField(
-        "apps API URL override",
+        _("apps API URL override"),
         blank=True,
-        help_text="Leave empty for the region's apps API (https://webrtc-REGION-ecl.api.ntt.com).",
+        help_text=_(
+            "Leave empty for the region's apps API (https://webrtc-REGION-ecl.api.ntt.com)."
+        ),
     )
-    api_key = models.CharField("ECL API key", max_length=255)
+    api_key = models.CharField(_("ECL API key"), max_length=255)
     api_secret_encrypted = models.TextField(editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.tenant_id})"
@@ -69,9 +78,9 @@ class Tenant(models.Model):
 class Role(models.TextChoices):
     """A member's role in a tenant; each role can do what the ones before it can."""
 
-    VIEWER = "viewer", "Viewer"
-    EDITOR = "editor", "Editor"
-    ADMIN = "admin", "Admin"
+    VIEWER = "viewer", _("Viewer")
+    EDITOR = "editor", _("Editor")
+    ADMIN = "admin", _("Admin")
 
     @property
     def rank(self) -> int:
@@ -85,18 +94,25 @@ class Membership(models.Model):
     """A user's role in one tenant. Superusers act as admin everywhere without one."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
     )
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("tenant")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "tenant"], name="one_membership_per_tenant")
         ]
         ordering = ["tenant__name", "user__username"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
 
     def __str__(self) -> str:
         return f"{self.user} is {self.role} of {self.tenant.name}"
@@ -113,24 +129,26 @@ class AppendOnlyQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """One action and its outcome. Append-only: never updated, never deleted, never a secret."""
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor_id = models.IntegerField(null=True, blank=True)
-    actor_username = models.CharField(max_length=150, blank=True)
-    tenant_id = models.CharField(max_length=32, blank=True, db_index=True)
-    app_id = models.CharField(max_length=64, blank=True)
-    action = models.CharField(max_length=32, db_index=True)
-    outcome = models.CharField(max_length=64)
-    changes = models.JSONField(default=dict, blank=True)
-    client_ip = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
-    request_id = models.CharField(max_length=64, blank=True)
-    transaction_id = models.CharField(max_length=128, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor_id = models.IntegerField(_("user id"), null=True, blank=True)
+    actor_username = models.CharField(_("user"), max_length=150, blank=True)
+    tenant_id = models.CharField(_("ECL tenant id"), max_length=32, blank=True, db_index=True)
+    app_id = models.CharField(_("app ID"), max_length=64, blank=True)
+    action = models.CharField(_("action"), max_length=32, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=64)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    client_ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    request_id = models.CharField(_("request ID"), max_length=64, blank=True)
+    transaction_id = models.CharField(_("ECL transaction ID"), max_length=128, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["tenant_id", "-at"])]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
 
     def __str__(self) -> str:
         who = self.actor_username or "-"

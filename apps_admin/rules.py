@@ -1,7 +1,7 @@
 """Input rules for an app's fields, shared by the pages and the API; checked before any ECL call.
 
 Each `clean_*` function returns the normalised value or raises django's ValidationError with a
-message in the user's terms.
+message in the user's terms, in the active language (they run inside a request).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from apps_admin.ecl.types import PERMISSIONS, STATUSES
 
@@ -28,11 +29,12 @@ def clean_description(value: object) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValidationError("Enter the description as text.", code="invalid")
+        raise ValidationError(_("Enter the description as text."), code="invalid")
     value = value.strip()
     if len(value) > DESCRIPTION_MAX:
         raise ValidationError(
-            f"The description can be at most {DESCRIPTION_MAX} characters (it has {len(value)}).",
+            _("The description can be at most %(max)d characters (it has %(count)d).")
+            % {"max": DESCRIPTION_MAX, "count": len(value)},
             code="max_length",
         )
     return value
@@ -40,27 +42,38 @@ def clean_description(value: object) -> str:
 
 def _domain_problem(domain: str) -> str | None:
     if len(domain) > DOMAIN_MAX:
-        return f"“{domain[:40]}…” is longer than {DOMAIN_MAX} characters."
+        return _("“%(domain)s…” is longer than %(max)d characters.") % {
+            "domain": domain[:40],
+            "max": DOMAIN_MAX,
+        }
     if "://" in domain:
-        return f"“{domain}” is a URL: enter only the host name, such as example.com."
+        return _("“%(domain)s” is a URL: enter only the host name, such as example.com.") % {
+            "domain": domain
+        }
     if "*" in domain:
-        return f"“{domain}”: wildcards are not supported; list each host name."
+        return _("“%(domain)s”: wildcards are not supported; list each host name.") % {
+            "domain": domain
+        }
     if "/" in domain:
-        return f"“{domain}” has a path: enter only the host name, such as example.com."
+        return _("“%(domain)s” has a path: enter only the host name, such as example.com.") % {
+            "domain": domain
+        }
     if ":" in domain:
-        return f"“{domain}” has a port: enter only the host name, without “:port”."
+        return _("“%(domain)s” has a port: enter only the host name, without “:port”.") % {
+            "domain": domain
+        }
     if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", domain):
         try:
             ipaddress.IPv4Address(domain)
         except ValueError:
-            return f"“{domain}” is not a valid IPv4 address."
+            return _("“%(domain)s” is not a valid IPv4 address.") % {"domain": domain}
         return None
     if all(_LABEL.match(label) for label in domain.split(".")):
         return None
-    return (
-        f"“{domain}” is not a valid host name: use letters, digits and hyphens, "
+    return _(
+        "“%(domain)s” is not a valid host name: use letters, digits and hyphens, "
         "in parts separated by dots."
-    )
+    ) % {"domain": domain}
 
 
 def clean_domains(value: object) -> list[str]:
@@ -72,12 +85,12 @@ def clean_domains(value: object) -> list[str]:
     elif isinstance(value, list | tuple):
         items = value
     else:
-        raise ValidationError("Enter the domains as a list of host names.", code="invalid")
+        raise ValidationError(_("Enter the domains as a list of host names."), code="invalid")
     cleaned: list[str] = []
     problems = []
     for item in items:
         if not isinstance(item, str):
-            raise ValidationError("Each domain must be text.", code="invalid")
+            raise ValidationError(_("Each domain must be text."), code="invalid")
         domain = item.strip().lower()
         if not domain:
             continue
@@ -95,12 +108,12 @@ def clean_permissions(value: object) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list | tuple) or not all(isinstance(p, str) for p in value):
-        raise ValidationError("Enter the permissions as a list of names.", code="invalid")
+        raise ValidationError(_("Enter the permissions as a list of names."), code="invalid")
     unknown = [p for p in value if p not in PERMISSIONS]
     if unknown:
         raise ValidationError(
-            f"Unknown permission: {', '.join(sorted(set(unknown)))}. "
-            f"Choose from {', '.join(PERMISSIONS)}.",
+            _("Unknown permission: %(unknown)s. Choose from %(known)s.")
+            % {"unknown": ", ".join(sorted(set(unknown))), "known": ", ".join(PERMISSIONS)},
             code="invalid_choice",
         )
     return [p for p in PERMISSIONS if p in value]  # ECL's order, each once
@@ -108,7 +121,10 @@ def clean_permissions(value: object) -> list[str]:
 
 def clean_status(value: object) -> str:
     if value not in STATUSES:
-        raise ValidationError("The status must be “active” or “suspended”.", code="invalid_choice")
+        # The values are ECL's and stay as they are in every language.
+        raise ValidationError(
+            _("The status must be “active” or “suspended”."), code="invalid_choice"
+        )
     return value  # type: ignore[return-value]
 
 
@@ -117,29 +133,34 @@ def clean_bucket_name(value: object) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValidationError("Enter the bucket name as text.", code="invalid")
+        raise ValidationError(_("Enter the bucket name as text."), code="invalid")
     name = value.strip()
     if not name:
         return ""
     limit = 222 if "." in name else 63
     if not 3 <= len(name) <= limit:
-        raise ValidationError(f"A bucket name has 3 to {limit} characters.", code="invalid_bucket")
+        raise ValidationError(
+            _("A bucket name has 3 to %(limit)d characters.") % {"limit": limit},
+            code="invalid_bucket",
+        )
     if not _BUCKET_CHARS.match(name):
         raise ValidationError(
-            "A bucket name uses lower-case letters, digits, dashes, underscores and dots, and "
-            "starts and ends with a letter or digit.",
+            _(
+                "A bucket name uses lower-case letters, digits, dashes, underscores and dots, and "
+                "starts and ends with a letter or digit."
+            ),
             code="invalid_bucket",
         )
     if any(not 1 <= len(part) <= 63 for part in name.split(".")):
         raise ValidationError(
-            "Each dot-separated part of a bucket name has 1 to 63 characters.",
+            _("Each dot-separated part of a bucket name has 1 to 63 characters."),
             code="invalid_bucket",
         )
     if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", name):
-        raise ValidationError("A bucket name cannot be an IP address.", code="invalid_bucket")
+        raise ValidationError(_("A bucket name cannot be an IP address."), code="invalid_bucket")
     if name.startswith("goog") or _GOOGLE_LIKE.search(name):
         raise ValidationError(
-            "A bucket name cannot start with “goog” or contain “google”.", code="invalid_bucket"
+            _("A bucket name cannot start with “goog” or contain “google”."), code="invalid_bucket"
         )
     return name
 
@@ -156,7 +177,7 @@ def clean_service_account_key(value: object) -> str:
             value = value.decode("utf-8")
         except UnicodeDecodeError:
             raise ValidationError(
-                "The service account key file is not UTF-8 text.", code="invalid_key"
+                _("The service account key file is not UTF-8 text."), code="invalid_key"
             ) from None
     if isinstance(value, dict):
         data = value
@@ -165,26 +186,34 @@ def clean_service_account_key(value: object) -> str:
             return ""
         if len(value) > SERVICE_ACCOUNT_KEY_MAX:
             raise ValidationError(
-                "The service account key is too large to be a key file.", code="invalid_key"
+                _("The service account key is too large to be a key file."), code="invalid_key"
             )
         try:
             data = json.loads(value)
         except ValueError:
             raise ValidationError(
-                "The service account key is not valid JSON: attach the key file downloaded "
-                "from Google Cloud.",
+                _(
+                    "The service account key is not valid JSON: attach the key file downloaded "
+                    "from Google Cloud."
+                ),
                 code="invalid_key",
             ) from None
     else:
-        raise ValidationError("Enter the service account key as JSON text.", code="invalid_key")
+        raise ValidationError(_("Enter the service account key as JSON text."), code="invalid_key")
     if not isinstance(data, dict) or data.get("type") != "service_account":
         raise ValidationError(
-            'This is not a service account key: its JSON must have "type": "service_account".',
+            _('This is not a service account key: its JSON must have "type": "service_account".'),
             code="invalid_key",
         )
     missing = [k for k in ("client_email", "private_key") if not isinstance(data.get(k), str)]
     if missing:
-        raise ValidationError(
-            f"The service account key lacks {' and '.join(missing)}.", code="invalid_key"
-        )
+        # The names are the key file's JSON fields (client_email, private_key): never translated.
+        if len(missing) == 2:
+            message = _("The service account key lacks %(first)s and %(second)s.") % {
+                "first": missing[0],
+                "second": missing[1],
+            }
+        else:
+            message = _("The service account key lacks %(field)s.") % {"field": missing[0]}
+        raise ValidationError(message, code="invalid_key")
     return json.dumps(data, separators=(",", ":"))

@@ -2,6 +2,7 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 from apps_admin import account_urls, page_urls
 from apps_admin.views import account, audit_log, home
@@ -13,7 +14,7 @@ urlpatterns = [
     path(
         "login/",
         auth_views.LoginView.as_view(
-            template_name="admin/login.html", extra_context={"title": "Log in"}
+            template_name="admin/login.html", extra_context={"title": _("Log in")}
         ),
         name="login",
     ),

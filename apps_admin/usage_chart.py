@@ -6,8 +6,15 @@ and scale rather than sharing an axis that would make one of them invisible.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import formats, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from apps_admin.ecl.types import MonthUsage
 
@@ -17,18 +24,44 @@ PLOT_TOP = 40  # room for the panel title and the tallest bar's value
 PLOT_HEIGHT = 120
 LABEL_HEIGHT = 36  # month labels under the bars
 HEIGHT = PLOT_TOP + PLOT_HEIGHT + LABEL_HEIGHT
-METRICS = (
-    ("signaling", "Signaling", "connections"),
+# (key, title, unit): the titles and the unit of signaling are lazy translations; TURN, SFU and
+# GB read the same in every language.
+METRICS: tuple[tuple[str, str | Promise, str | Promise], ...] = (
+    ("signaling", gettext_lazy("Signaling"), gettext_lazy("connections")),
     ("turn", "TURN", "GB"),
     ("sfu", "SFU", "GB"),
 )
 
 
 def amount(value: float) -> str:
-    """12,345 for counts, 1,234.57 for fractions (trailing zeros dropped)."""
+    """12,345 for counts, 1,234.57 for fractions (trailing zeros dropped), with the separators
+    of the active language (the same in English and Japanese)."""
     if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+        text = f"{int(value):,}"
+    else:
+        text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    # Formatted by Python (a page holds hundreds of amounts: number_format would cost
+    # milliseconds), then given the active language's separators if a language of the site
+    # writes numbers otherwise.
+    if not _separators_vary():
+        return text
+    language = translation.get_language()
+    thousands = formats.get_format("THOUSAND_SEPARATOR", language)
+    decimal = formats.get_format("DECIMAL_SEPARATOR", language)
+    return text.translate({ord(","): thousands, ord("."): decimal})
+
+
+@functools.cache
+def _separators_vary() -> bool:
+    """Whether a language of the site writes 1,234.5 otherwise (neither en nor ja does)."""
+    return any(
+        (
+            formats.get_format("THOUSAND_SEPARATOR", code),
+            formats.get_format("DECIMAL_SEPARATOR", code),
+        )
+        != (",", ".")
+        for code, _name in settings.LANGUAGES
+    )
 
 
 @dataclass(frozen=True)
@@ -53,8 +86,8 @@ class Bar:
 @dataclass(frozen=True)
 class Panel:
     key: str
-    title: str
-    unit: str
+    title: str | Promise
+    unit: str | Promise
     x: float
     bars: tuple[Bar, ...]
 
@@ -98,8 +131,9 @@ def chart(usage: Sequence[MonthUsage]) -> Chart:
                 )
             )
         panels.append(Panel(key, title, unit, left, tuple(bars)))
-        listed = ", ".join(f"{b.month}: {b.text} {unit}" for b in bars) or "no data"
-        sentences.append(f"{title}: {listed}.")
+        separator = pgettext("list separator", ", ")
+        listed = separator.join(f"{b.month}: {b.text} {unit}" for b in bars) or _("no data")
+        sentences.append(_("%(metric)s: %(values)s.") % {"metric": title, "values": listed})
     return Chart(
         width=len(METRICS) * PANEL_WIDTH + (len(METRICS) - 1) * PANEL_GAP,
         height=HEIGHT,

@@ -41,9 +41,7 @@ ACTORS = ("anonymous", "outsider", "viewer", "editor", "admin", "superuser")
 @pytest.fixture
 def other_tenant(db) -> Tenant:
     """A tenant the `outsider` belongs to; it need not exist at the emulator."""
-    tenant = Tenant(
-        name="Other Corp", tenant_id="f" * 32, region="jp1", api_key="other-api-key"
-    )
+    tenant = Tenant(name="Other Corp", tenant_id="f" * 32, region="jp1", api_key="other-api-key")
     tenant.set_api_secret("other-secret")
     tenant.save()
     return tenant
@@ -96,3 +94,13 @@ def client_as(client, users):
         return login(client, users[actor], reauthenticated=reauthenticated)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def english_again():
+    """A request in Japanese leaves Japanese active in the thread; the next test starts in
+    English."""
+    from django.utils import translation
+
+    yield
+    translation.activate("en")

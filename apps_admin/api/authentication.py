@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
@@ -18,5 +19,7 @@ class XAuthTokenAuthentication(TokenAuthentication):
             return None
         key = key.strip()
         if not key or any(char.isspace() for char in key):
-            raise exceptions.AuthenticationFailed(f"Invalid {HEADER} header: send one token.")
+            raise exceptions.AuthenticationFailed(
+                _("Invalid %(header)s header: send one token.") % {"header": HEADER}
+            )
         return self.authenticate_credentials(key)

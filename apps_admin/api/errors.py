@@ -2,7 +2,8 @@
 
 ECL errors are mapped here by type (the service module has already mapped ECL's statuses to
 types); DRF's and Django's own errors get the same shape. A validation error adds `fields`,
-`{field: [messages]}`.
+`{field: [messages]}`. `detail` is in the request's language (Accept-Language; DRF's own messages
+come from DRF's catalogs); `code`, field names and ECL's own texts never change.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -34,29 +37,35 @@ ECL_ERRORS: list[tuple[type[ecl.ECLError], int, str]] = [
 
 # What each status of the API means, for the schema (see views.py).
 STATUS_MEANINGS = {
-    400: "Invalid input: the portal's checks or ECL's (`code` `invalid`, with `fields`).",
-    401: "No credentials, or an unknown or revoked token.",
-    403: (
+    400: gettext_lazy(
+        "Invalid input: the portal's checks or ECL's (`code` `invalid`, with `fields`)."
+    ),
+    401: gettext_lazy("No credentials, or an unknown or revoked token."),
+    403: gettext_lazy(
         "Your role in the tenant is too low (`permission_denied`), your password must be "
         "confirmed first (`reauth_required`), or the tenant is suspended or deleted at ECL "
         "(`tenant_unavailable`)."
     ),
-    404: "No such tenant for you (`not_found`), or no such app (`app_not_found`).",
-    429: "Too many secret key calls; try again after `Retry-After` seconds (`throttled`).",
-    502: (
+    404: gettext_lazy("No such tenant for you (`not_found`), or no such app (`app_not_found`)."),
+    429: gettext_lazy(
+        "Too many secret key calls; try again after `Retry-After` seconds (`throttled`)."
+    ),
+    502: gettext_lazy(
         "ECL answered something unreadable (`ecl_bad_response`), rejected the tenant's ECL "
         "credentials (`ecl_credentials_rejected`, `tenant_misconfigured`, "
         "`ecl_token_rejected`), or a change was sent and its answer lost (`outcome_unknown`)."
     ),
-    503: "ECL is not reachable or answers 5xx (`ecl_unavailable`). Nothing was changed.",
-    504: "ECL took too long to answer (`ecl_timeout`).",
+    503: gettext_lazy(
+        "ECL is not reachable or answers 5xx (`ecl_unavailable`). Nothing was changed."
+    ),
+    504: gettext_lazy("ECL took too long to answer (`ecl_timeout`)."),
 }
 
 REAUTH_REQUIRED = "reauth_required"
 
 
 class ReauthRequired(exceptions.PermissionDenied):
-    default_detail = "Confirm your password before using secret keys."
+    default_detail = gettext_lazy("Confirm your password before using secret keys.")
     default_code = REAUTH_REQUIRED
 
 
@@ -96,7 +105,7 @@ def _ecl_response(error: ecl.ECLError) -> Response:
         fields = {error.field: [error.upstream_message]} if error.field else {}
         data = body(error.upstream_message, code, **({"fields": fields} if fields else {}))
     else:
-        data = body(error.message, code)
+        data = body(str(error.message), code)  # in the request's language
     headers = {"ECL-Transaction-ID": error.transaction_id} if error.transaction_id else None
     set_rollback()
     return Response(data, status=http_status, headers=headers)
@@ -122,7 +131,11 @@ def _messages(detail: Any, prefix: str = "") -> list[str]:
     if isinstance(detail, dict):
         found = []
         for key, value in detail.items():
-            label = f"item {int(key) + 1}: " if str(key).isdigit() else f"{key}: "
+            label = (
+                _("item %(number)d: ") % {"number": int(key) + 1}
+                if str(key).isdigit()
+                else f"{key}: "  # a field name: the API's, never translated
+            )
             found.extend(_messages(value, prefix + label))
         return found
     if isinstance(detail, list):
@@ -133,14 +146,16 @@ def _messages(detail: Any, prefix: str = "") -> list[str]:
 def _validation_body(detail: Any) -> dict[str, Any]:
     if not isinstance(detail, dict):
         messages = _messages(detail)
-        return body(" ".join(messages) or "Invalid input.", "invalid")
+        return body(" ".join(messages) or _("Invalid input."), "invalid")
     general = _messages(detail.get("non_field_errors", []))
     fields = {
         name: _messages(value) for name, value in detail.items() if name != "non_field_errors"
     }
     parts = general + [f"{name}: {' '.join(messages)}" for name, messages in fields.items()]
-    sentence = "Invalid input. " + " ".join(
-        part if part.endswith((".", "!", "?")) else part + "." for part in parts
+    sentence = (
+        _("Invalid input.")
+        + " "
+        + " ".join(part if part.endswith((".", "!", "?", "。")) else part + "." for part in parts)
     )
     extra = {"fields": fields} if fields else {}
     return body(sentence.strip(), "invalid", **extra)

@@ -1,5 +1,6 @@
 """OpenAPI descriptions drf-spectacular cannot infer: the `X-Auth-Token` security scheme."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -13,5 +14,5 @@ class XAuthTokenScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "X-Auth-Token",
-            "description": "Your portal API token, in the header ECL scripts send.",
+            "description": _("Your portal API token, in the header ECL scripts send."),
         }

@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
@@ -99,53 +101,62 @@ class DomainsField(serializers.ListField):
 class AppFieldsSerializer(serializers.Serializer):
     """The fields of an app that can be set, as ECL names them; every one is optional."""
 
+    # Labels as the pages name the fields (the browsable API's forms); the names stay ECL's.
     description = DescriptionField(
+        label=_("Description"),
         required=False,
         allow_blank=True,
         allow_null=True,
         trim_whitespace=False,
-        help_text=f"A description of the app, up to {rules.DESCRIPTION_MAX} characters.",
+        help_text=format_lazy(
+            _("A description of the app, up to {max} characters."), max=rules.DESCRIPTION_MAX
+        ),
     )
     domains = DomainsField(
+        label=_("Domains"),
         required=False,
         allow_null=True,
         child=serializers.CharField(),
         style={"base_template": "domains_textarea.html", "rows": 4},
-        help_text=(
+        help_text=_(
             "The domains the app may be used on: host names such as example.com or "
             "localhost, or IPv4 addresses (in the form, one per line). Replaces the list."
         ),
     )
     permissions = PermissionsField(
+        label=_("Permissions"),
         choices=list(PERMISSIONS),
         required=False,
         allow_null=True,
-        help_text=(
+        help_text=_(
             "The features enabled for the app: TURN and SFU (both billed), USER_LIST, "
             "PEER_AUTHENTICATION (clients must present a credential made with the secret key), "
             "RECORDING. Replaces the list."
         ),
     )
     status = RawChoiceField(
+        label=_("Status"),
         choices=list(STATUSES),
         required=False,
-        help_text="`active`, or `suspended` to stop the app from being used.",
+        help_text=_("`active`, or `suspended` to stop the app from being used."),
     )
     recording_bucket_name = BucketNameField(
+        label=_("Recording bucket name"),
         required=False,
         allow_blank=True,
         allow_null=True,
         trim_whitespace=False,
-        help_text="The Google Cloud Storage bucket recordings are saved to.",
+        help_text=_("The Google Cloud Storage bucket recordings are saved to."),
     )
     recording_service_account_key = ServiceAccountKeyField(
+        label=_("Recording service account key"),
         required=False,
         allow_blank=True,
         allow_null=True,
         write_only=True,
         trim_whitespace=False,
         style={"base_template": "secret_textarea.html", "rows": 4},
-        help_text=(
+        help_text=_(
             "The JSON key file of a Google Cloud service account allowed to write to the "
             "bucket. Write-only: it is never shown again (in the form, leave it empty to keep "
             "the current key)."
@@ -200,14 +211,14 @@ class AppIdField(serializers.Field):
 
 
 class UsageSerializer(serializers.Serializer):
-    signaling = serializers.FloatField(help_text="Signaling connections.")
-    turn = serializers.FloatField(help_text="TURN traffic, GB (billed).")
-    sfu = serializers.FloatField(help_text="SFU traffic, GB (billed).")
+    signaling = serializers.FloatField(help_text=_("Signaling connections."))
+    turn = serializers.FloatField(help_text=_("TURN traffic, GB (billed)."))
+    sfu = serializers.FloatField(help_text=_("SFU traffic, GB (billed)."))
 
 
 class RecordingSerializer(serializers.Serializer):
     status = serializers.CharField(
-        allow_null=True, required=False, help_text="`active` or `unavailable`."
+        allow_null=True, required=False, help_text=_("`active` or `unavailable`.")
     )
     bucket_name = serializers.CharField(allow_null=True, required=False)
 
@@ -215,30 +226,30 @@ class RecordingSerializer(serializers.Serializer):
 class AppSerializer(serializers.Serializer):
     """An app as ECL returns it. A list without `expandApps` has only id, apikey, description."""
 
-    id = AppIdField(help_text="The app id, as ECL gives it.")
-    apikey = serializers.CharField(help_text="The app's API key (a UUID).")
+    id = AppIdField(help_text=_("The app id, as ECL gives it."))
+    apikey = serializers.CharField(help_text=_("The app's API key (a UUID)."))
     description = serializers.CharField(allow_null=True, allow_blank=True)
     domains = serializers.ListField(child=serializers.CharField(), required=False)
     permissions = serializers.ListField(child=serializers.CharField(), required=False)
     usage_summary = serializers.DictField(
         child=UsageSerializer(),
         required=False,
-        help_text='Usage by month, keyed "YYYY/MM"; the current and the previous month.',
+        help_text=_('Usage by month, keyed "YYYY/MM"; the current and the previous month.'),
     )
-    status = serializers.CharField(required=False, help_text="`active` or `suspended`.")
+    status = serializers.CharField(required=False, help_text=_("`active` or `suspended`."))
     recording = RecordingSerializer(required=False)
     created_at = serializers.DateTimeField(required=False)
     updated_at = serializers.DateTimeField(required=False)
 
 
 class SecretKeySerializer(serializers.Serializer):
-    secretkey = serializers.CharField(help_text="The app's secret key.")
+    secretkey = serializers.CharField(help_text=_("The app's secret key."))
 
 
 class TenantSerializer(serializers.Serializer):
-    tenant_id = serializers.CharField(help_text="The ECL tenant id (32 hexadecimal characters).")
+    tenant_id = serializers.CharField(help_text=_("The ECL tenant id (32 hexadecimal characters)."))
     name = serializers.CharField()
-    role = serializers.ChoiceField(choices=Role.choices, help_text="Your role in the tenant.")
+    role = serializers.ChoiceField(choices=Role.choices, help_text=_("Your role in the tenant."))
 
 
 class EmptySerializer(serializers.Serializer):
@@ -246,10 +257,10 @@ class EmptySerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="What went wrong, for a person.")
-    code = serializers.CharField(help_text="What went wrong, for a program.")
+    detail = serializers.CharField(help_text=_("What went wrong, for a person."))
+    code = serializers.CharField(help_text=_("What went wrong, for a program."))
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
-        help_text="For invalid input: the messages of each field.",
+        help_text=_("For invalid input: the messages of each field."),
     )

@@ -1,6 +1,7 @@
 """The endpoints: ECL's apps API under /api, each call made as a person with a role, and audited.
 
-The docstrings of the view classes are what the browsable API shows its users.
+The `description` of each view class is what the browsable API shows its users (translated into
+the request's language); the docstrings are for the code's readers.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -52,10 +55,10 @@ TENANT_PARAMETER = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
     pattern="^[0-9a-fA-F]{32}$",
-    description="The ECL tenant id (32 hexadecimal characters).",
+    description=_("The ECL tenant id (32 hexadecimal characters)."),
 )
 APP_PARAMETER = OpenApiParameter(
-    "app_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="The app id, as ECL gives it."
+    "app_id", OpenApiTypes.STR, OpenApiParameter.PATH, description=_("The app id, as ECL gives it.")
 )
 
 
@@ -110,19 +113,20 @@ def app_answer(app: ecl.App) -> ReturnDict:
 
 
 class TenantList(APIView):
-    """The tenants you may see in the portal, with your role in each.
+    """GET /tenants: the caller's tenants and roles (the portal's own endpoint, not ECL's)."""
 
-    Use a tenant's tenant_id in the other paths, exactly as with ECL's apps API. A viewer can
-    list and read apps, an editor can also create, change and delete them, an admin can also
-    reveal and renew secret keys.
-    """
-
-    name = "Tenants"
+    name = _("Tenants")
+    description = _(
+        "The tenants you may see in the portal, with your role in each.\n\n"
+        "Use a tenant's tenant_id in the other paths, exactly as with ECL's apps API. A viewer "
+        "can list and read apps, an editor can also create, change and delete them, an admin "
+        "can also reveal and renew secret keys."
+    )
 
     @extend_schema(
         operation_id="tenants_list",
-        summary="List your tenants",
-        description="The tenants you may see, with your role in each (portal only).",
+        summary=_("List your tenants"),
+        description=_("The tenants you may see, with your role in each (portal only)."),
         responses={200: TenantSerializer(many=True), **errors(401)},
         tags=["tenants"],
     )
@@ -141,22 +145,23 @@ hide_key = method_decorator(sensitive_post_parameters(SERVICE_ACCOUNT_KEY), name
 
 @hide_key
 class AppList(TenantScoped, GenericAPIView):
-    """The apps of one tenant, and creating one: ECL's GET, POST /tenants/{tenant_id}/apps.
+    """ECL's GET and POST /tenants/{tenant_id}/apps."""
 
-    Add ?expandApps (or ?expandApps=true) to get every field of each app; without it, only
-    id, apikey and description. Creating needs the editor role; the request fields are
-    ECL's and are all optional (a new app is active unless told otherwise). The answer is
-    ECL's, with 200 as ECL answers.
-    """
-
-    name = "Apps"
+    name = _("Apps")
+    description = _(
+        "The apps of one tenant, and creating one: ECL's GET, POST /tenants/{tenant_id}/apps.\n\n"
+        "Add ?expandApps (or ?expandApps=true) to get every field of each app; without it, only "
+        "id, apikey and description. Creating needs the editor role; the request fields are "
+        "ECL's and are all optional (a new app is active unless told otherwise). The answer is "
+        "ECL's, with 200 as ECL answers."
+    )
     serializer_class = AppFieldsSerializer
     roles = {"GET": Role.VIEWER, "POST": Role.EDITOR}
 
     @extend_schema(
         operation_id="apps_list",
-        summary="List apps",
-        description=(
+        summary=_("List apps"),
+        description=_(
             "ECL's app list. With `expandApps` present (and not `false`), each app is complete; "
             "otherwise only `id`, `apikey` and `description`. Needs the viewer role."
         ),
@@ -166,7 +171,9 @@ class AppList(TenantScoped, GenericAPIView):
                 "expandApps",
                 OpenApiTypes.BOOL,
                 OpenApiParameter.QUERY,
-                description="Expand each app to its whole body; true when present without a value.",
+                description=_(
+                    "Expand each app to its whole body; true when present without a value."
+                ),
             ),
         ],
         responses={200: AppSerializer(many=True), **errors(401, 403, 404, *UPSTREAM)},
@@ -180,8 +187,10 @@ class AppList(TenantScoped, GenericAPIView):
 
     @extend_schema(
         operation_id="app_create",
-        summary="Create an app",
-        description="Creates an app with the fields given and answers it. Needs the editor role.",
+        summary=_("Create an app"),
+        description=_(
+            "Creates an app with the fields given and answers it. Needs the editor role."
+        ),
         parameters=[TENANT_PARAMETER],
         request={"application/json": AppFieldsSerializer},
         responses={200: AppSerializer, **errors(400, 401, 403, 404, *UPSTREAM)},
@@ -202,23 +211,24 @@ class AppList(TenantScoped, GenericAPIView):
 
 @hide_key
 class AppDetail(TenantScoped, GenericAPIView):
-    """One app: ECL's GET, PUT and DELETE /tenants/{tenant_id}/apps/{app_id}.
+    """ECL's GET, PUT and DELETE /tenants/{tenant_id}/apps/{app_id}."""
 
-    Reading needs the viewer role; changing and deleting need the editor role. An update
-    changes only the fields sent; domains and permissions, when sent, replace the whole
-    list. The service account key is write-only: it is never shown, and leaving it empty in the
-    form keeps the current one. Deleting answers {}, as ECL does. An app that does not exist
-    is 404 here (ECL answers 403).
-    """
-
-    name = "App"
+    name = _("App")
+    description = _(
+        "One app: ECL's GET, PUT and DELETE /tenants/{tenant_id}/apps/{app_id}.\n\n"
+        "Reading needs the viewer role; changing and deleting need the editor role. An update "
+        "changes only the fields sent; domains and permissions, when sent, replace the whole "
+        "list. The service account key is write-only: it is never shown, and leaving it empty "
+        "in the form keeps the current one. Deleting answers {}, as ECL does. An app that does "
+        "not exist is 404 here (ECL answers 403)."
+    )
     serializer_class = AppFieldsSerializer
     roles = {"GET": Role.VIEWER, "PUT": Role.EDITOR, "DELETE": Role.EDITOR}
 
     @extend_schema(
         operation_id="app_retrieve",
-        summary="Get an app",
-        description="ECL's app. Needs the viewer role.",
+        summary=_("Get an app"),
+        description=_("ECL's app. Needs the viewer role."),
         parameters=[TENANT_PARAMETER, APP_PARAMETER],
         responses={200: AppSerializer, **errors(401, 403, 404, *UPSTREAM)},
         tags=["apps"],
@@ -229,8 +239,8 @@ class AppDetail(TenantScoped, GenericAPIView):
 
     @extend_schema(
         operation_id="app_update",
-        summary="Update an app",
-        description=(
+        summary=_("Update an app"),
+        description=_(
             "Changes the fields given (lists are replaced whole); answers the app. Needs the "
             "editor role."
         ),
@@ -262,8 +272,8 @@ class AppDetail(TenantScoped, GenericAPIView):
 
     @extend_schema(
         operation_id="app_destroy",
-        summary="Delete an app",
-        description="Deletes the app; answers `{}` with 200, as ECL. Needs the editor role.",
+        summary=_("Delete an app"),
+        description=_("Deletes the app; answers `{}` with 200, as ECL. Needs the editor role."),
         parameters=[TENANT_PARAMETER, APP_PARAMETER],
         responses={200: EmptySerializer, **errors(401, 403, 404, *UPSTREAM)},
         tags=["apps"],
@@ -280,16 +290,18 @@ class AppDetail(TenantScoped, GenericAPIView):
 
 
 class SecretKey(TenantScoped, APIView):
-    """An app's secret key: ECL's GET (reveal) and POST (renew)
-    /tenants/{tenant_id}/apps/{app_id}/secretkey.
+    """ECL's GET (reveal) and POST (renew) /tenants/{tenant_id}/apps/{app_id}/secretkey."""
 
-    Both need the admin role. Renewing replaces the key at once: every client that signs with
-    the old key (PEER_AUTHENTICATION) fails until it is given the new one. In the browser, you
-    must have confirmed your password in the last few minutes; scripts using an API token do
-    not. Calls are limited per person (HTTP 429 past the limit), and answers are never cached.
-    """
-
-    name = "Secret key"
+    name = _("Secret key")
+    description = _(
+        "An app's secret key: ECL's GET (reveal) and POST (renew) "
+        "/tenants/{tenant_id}/apps/{app_id}/secretkey.\n\n"
+        "Both need the admin role. Renewing replaces the key at once: every client that signs "
+        "with the old key (PEER_AUTHENTICATION) fails until it is given the new one. In the "
+        "browser, you must have confirmed your password in the last few minutes; scripts using "
+        "an API token do not. Calls are limited per person (HTTP 429 past the limit), and "
+        "answers are never cached."
+    )
     roles = {"GET": Role.ADMIN, "POST": Role.ADMIN}
     throttle_classes = [SecretKeyThrottle]
 
@@ -303,15 +315,20 @@ class SecretKey(TenantScoped, APIView):
             reauth.is_recent(request)
         ):
             raise ReauthRequired(
-                "Confirm your password first, at "
-                f"{reauth.reauth_url(request.path)} (secret keys need it within the last "
-                f"{max(1, settings.REAUTH_WINDOW // 60)} minutes), or use an API token."
+                gettext(
+                    "Confirm your password first, at %(url)s (secret keys need it within the "
+                    "last %(minutes)d minutes), or use an API token."
+                )
+                % {
+                    "url": reauth.reauth_url(request.path),
+                    "minutes": max(1, settings.REAUTH_WINDOW // 60),
+                }
             )
 
     @extend_schema(
         operation_id="secretkey_retrieve",
-        summary="Reveal the secret key",
-        description="The app's secret key. Needs the admin role.",
+        summary=_("Reveal the secret key"),
+        description=_("The app's secret key. Needs the admin role."),
         parameters=[TENANT_PARAMETER, APP_PARAMETER],
         request=None,
         responses={200: SecretKeySerializer, **errors(401, 403, 404, 429, *UPSTREAM)},
@@ -330,8 +347,8 @@ class SecretKey(TenantScoped, APIView):
 
     @extend_schema(
         operation_id="secretkey_renew",
-        summary="Renew the secret key",
-        description=(
+        summary=_("Renew the secret key"),
+        description=_(
             "Replaces the app's secret key and answers the new one. Needs the admin role. If the "
             "answer is lost (502 `outcome_unknown`), the key may have changed: reveal it."
         ),

@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -15,7 +17,7 @@ from apps_admin import reauth
 
 class ConfirmPasswordForm(forms.Form):
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
@@ -44,14 +46,14 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
         if user is not None and user.pk == request.user.pk:
             reauth.mark(request)
             return HttpResponseRedirect(next_url)
-        form.add_error("password", "That password is not correct.")
+        form.add_error("password", gettext("That password is not correct."))
     return render(
         request,
         "apps_admin/reauth.html",
         {
             "form": form,
             "next": next_url,
-            "title": "Confirm your password",
+            "title": gettext("Confirm your password"),
             "reauth_minutes": settings.REAUTH_WINDOW // 60,
         },
     )
@@ -63,6 +65,6 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
     return render(
         request,
         "apps_admin/locked_out.html",
-        {"title": "Too many failed attempts", "cooloff_minutes": minutes},
+        {"title": gettext("Too many failed attempts"), "cooloff_minutes": minutes},
         status=429,
     )

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
@@ -34,13 +35,15 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         audit.record(request, "token.create")
         return _page(request, token=token, new_key=token.key)
     if action == "revoke":
-        deleted, _ = Token.objects.filter(user=request.user).delete()
+        deleted, _kinds = Token.objects.filter(user=request.user).delete()
         if deleted:
             audit.record(request, "token.revoke")
-            messages.success(request, "Your API token was revoked; scripts using it now get 401.")
+            messages.success(
+                request, _("Your API token was revoked; scripts using it now get 401.")
+            )
         return HttpResponseRedirect(request.path)
     if request.method == "POST":
-        return HttpResponse("Unknown action.", status=400, content_type="text/plain")
+        return HttpResponse(_("Unknown action."), status=400, content_type="text/plain")
     return _page(request, token=Token.objects.filter(user=request.user).first())
 
 
@@ -49,5 +52,5 @@ def _page(request: HttpRequest, *, token: Token | None, new_key: str = "") -> Ht
     return render(
         request,
         "apps_admin/api_tokens.html",
-        {"title": "API tokens", "token": token, "new_key": new_key},
+        {"title": _("API tokens"), "token": token, "new_key": new_key},
     )

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from apps_admin import audit, ecl
@@ -39,15 +40,16 @@ def app_delete(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
                 tenant,
                 changing=True,
                 back_url=app_url(tenant, app_id),
-                back_label="Back to the app",
+                back_label=_("Back to the app"),
             )
         audit.record(request, "app.delete", tenant_id=tenant.tenant_id, app_id=app_id)
-        messages.success(request, f"App {app_id} was deleted.")
+        messages.success(request, _("App %(id)s was deleted.") % {"id": app_id})
         return HttpResponseRedirect(reverse("apps_admin:app_list", args=[tenant.tenant_id]))
 
     try:
         app = ecl.app_get(tenant, app_id)
     except ecl.ECLError as error:
         return render_error(request, error, tenant)
-    context = tenant_context(tenant, role, title=f"Delete {app_label(app)}", app=app, form=form)
+    title = _("Delete %(app)s") % {"app": app_label(app)}
+    context = tenant_context(tenant, role, title=title, app=app, form=form)
     return render(request, "apps_admin/app_delete.html", context)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from apps_admin import audit, ecl, usage_chart
@@ -18,7 +19,7 @@ STATUS_ACTIONS = {"suspended": "app.suspend", "active": "app.activate"}
 
 
 def app_label(app: ecl.App) -> str:
-    return app.description or f"App {app.id}"
+    return app.description or _("App %(id)s") % {"id": app.id}
 
 
 @require_GET
@@ -78,15 +79,15 @@ def app_status(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
     status = request.POST.get("status", "")
     detail = app_url(tenant, app_id)
     if status not in STATUS_ACTIONS:
-        messages.error(request, "Choose Suspend or Activate.")
+        messages.error(request, _("Choose Suspend or Activate."))
         return HttpResponseRedirect(detail)
     error = change_status(request, tenant, app_id, status)
     if error is not None:
         return render_error(
-            request, error, tenant, changing=True, back_url=detail, back_label="Back to the app"
+            request, error, tenant, changing=True, back_url=detail, back_label=_("Back to the app")
         )
     if status == "suspended":
-        messages.success(request, "The app is suspended: its clients can no longer connect.")
+        messages.success(request, _("The app is suspended: its clients can no longer connect."))
     else:
-        messages.success(request, "The app is active: its clients can connect again.")
+        messages.success(request, _("The app is active: its clients can connect again."))
     return HttpResponseRedirect(detail)

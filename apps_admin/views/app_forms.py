@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
@@ -76,7 +77,10 @@ def _upstream_failure(
     """Put ECL's 400 on its field; other errors are shown above the form."""
     log(error, tenant, what)
     if isinstance(error, ecl.InvalidRequest):
-        form.add_upstream_error(error.field, f"ECL refused this: {error.upstream_message}.")
+        # ECL's own text, as ECL wrote it, after our translated prefix.
+        form.add_upstream_error(
+            error.field, _("ECL refused this: %(message)s.") % {"message": error.upstream_message}
+        )
         return None
     return error
 
@@ -85,7 +89,7 @@ def _upstream_failure(
 @require_http_methods(["GET", "POST"])
 @tenant_view(Role.EDITOR)
 def app_add(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
-    title = "Add app"
+    title = _("Add app")
     if request.method == "GET":
         return _render_form(request, tenant, role, AppForm(), title=title)
     form = AppForm(request.POST, request.FILES)
@@ -108,7 +112,9 @@ def app_add(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
         status = 400 if shown is None else 200
         return _render_form(request, tenant, role, form, title=title, error=shown, status=status)
     audit.record(request, "app.create", tenant_id=tenant.tenant_id, app_id=app.id, changes=changes)
-    messages.success(request, f"The app “{app_label(app)}” was added. Its API key is below.")
+    messages.success(
+        request, _("The app “%(app)s” was added. Its API key is below.") % {"app": app_label(app)}
+    )
     return HttpResponseRedirect(app_url(tenant, app.id))
 
 
@@ -130,7 +136,7 @@ def app_edit(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> H
             tenant,
             role,
             AppForm(initial=initial, editing=True),
-            title=f"Edit {app_label(app)}",
+            title=_("Edit %(app)s") % {"app": app_label(app)},
             app_id=app.id,
             snapshot=snapshot,
         )
@@ -138,7 +144,8 @@ def app_edit(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> H
     form = AppForm(request.POST, request.FILES, editing=True)
     snapshot = request.POST.get("snapshot", "")
     before = _before(request, tenant, app_id)
-    title = f"Edit {before.get('description') or f'app {app_id}'}"
+    shown = before.get("description") or _("app %(id)s") % {"id": app_id}
+    title = _("Edit %(app)s") % {"app": shown}
     if not form.is_valid():
         return _render_form(
             request, tenant, role, form, title=title, app_id=app_id, snapshot=snapshot
@@ -171,7 +178,7 @@ def app_edit(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> H
         )
     audit.record(request, "app.update", tenant_id=tenant.tenant_id, app_id=app.id, changes=changes)
     if changes:
-        messages.success(request, f"The app “{app_label(app)}” was saved.")
+        messages.success(request, _("The app “%(app)s” was saved.") % {"app": app_label(app)})
     else:
-        messages.info(request, f"Nothing changed in “{app_label(app)}”.")
+        messages.info(request, _("Nothing changed in “%(app)s”.") % {"app": app_label(app)})
     return HttpResponseRedirect(app_url(tenant, app.id))

@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from apps_admin import app_table, ecl
@@ -21,23 +23,26 @@ from apps_admin.views.errors import render_error
 def _filter_links(query: app_table.Query) -> list[dict]:
     """The filter sidebar: each choice links to this view with that filter set (page reset)."""
     groups = [
-        ("status", "By status", [("active", "Active"), ("suspended", "Suspended")]),
+        ("status", _("By status"), [("active", _("Active")), ("suspended", _("Suspended"))]),
         (
             "permission",
-            "By permission",
-            [*((p, p) for p in PERMISSIONS), (app_table.NO_PERMISSION, "None")],
+            _("By permission"),
+            [
+                *((p, p) for p in PERMISSIONS),  # ECL's names, the same in every language
+                (app_table.NO_PERMISSION, pgettext("no permission", "None")),
+            ],
         ),
         (
             "recording",
-            "By recording status",
-            [("active", "Active"), ("unavailable", "Unavailable")],
+            _("By recording status"),
+            [("active", _("Active")), ("unavailable", _("Unavailable"))],
         ),
     ]
     links = []
     for name, title, choices in groups:
         current = getattr(query, name)
         options = [
-            {"label": "All", "query": query.params(**{name: "", "page": 1}), "on": not current}
+            {"label": _("All"), "query": query.params(**{name: "", "page": 1}), "on": not current}
         ]
         for value, label in choices:
             options.append(
@@ -71,7 +76,7 @@ def app_list(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
     context = tenant_context(
         tenant,
         role,
-        title=f"Apps of {tenant.name}",
+        title=_("Apps of %(tenant)s") % {"tenant": tenant.name},
         total=len(apps),
         query=query,
         page=page,

@@ -7,6 +7,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps_admin.access import tenant_view
 from apps_admin.audit import ACTIONS
@@ -16,13 +18,20 @@ PAGE_SIZE = 50
 
 
 class AuditFilterForm(forms.Form):
-    app = forms.CharField(label="App ID", required=False, max_length=64)
-    user = forms.CharField(label="User", required=False, max_length=150)
+    app = forms.CharField(label=gettext_lazy("App ID"), required=False, max_length=64)
+    user = forms.CharField(label=gettext_lazy("User"), required=False, max_length=150)
+    # The actions are the log's own names (app.update, ...), the same in every language.
     action = forms.ChoiceField(
-        label="Action", required=False, choices=[("", "Any action"), *((a, a) for a in ACTIONS)]
+        label=gettext_lazy("Action"),
+        required=False,
+        choices=[("", gettext_lazy("Any action")), *((a, a) for a in ACTIONS)],
     )
-    since = forms.DateField(label="From", required=False, widget=forms.DateInput({"type": "date"}))
-    until = forms.DateField(label="To", required=False, widget=forms.DateInput({"type": "date"}))
+    since = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+    until = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput({"type": "date"})
+    )
 
 
 def _filtered(tenant: Tenant, form: AuditFilterForm):
@@ -54,7 +63,7 @@ def audit_log(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
         request,
         "apps_admin/audit_log.html",
         {
-            "title": f"Audit log of {tenant.name}",
+            "title": _("Audit log of %(tenant)s") % {"tenant": tenant.name},
             "tenant": tenant,
             "form": form,
             "page": page,

@@ -14,7 +14,10 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from apps_admin import app_table, audit, ecl
@@ -38,14 +41,55 @@ TENANT_WIDE = (
 
 @dataclass(frozen=True)
 class Action:
-    verb: str  # Suspend
-    past: str  # suspended
+    """The words of one bulk action: whole sentences, since a language such as Japanese cannot
+    build them from a verb and a participle."""
+
+    # Lazy texts; those with %(count)d choose their plural form by `count` when formatted.
+    heading: Promise  # "Suspend selected apps"
+    question: Promise  # "Suspend %(count)d apps?"
+    caption: Promise  # "%(count)d apps to suspend"
+    confirm: Promise  # "Yes, suspend %(count)d apps"
+    done: Promise  # "Suspended %(count)d apps."
+    done_some: Promise  # "Suspended %(done)d of %(count)d apps."
+    none_selected: Promise  # "Select at least one app to suspend."
 
 
 ACTIONS = {
-    "suspend": Action("Suspend", "suspended"),
-    "activate": Action("Activate", "activated"),
-    "delete": Action("Delete", "deleted"),
+    "suspend": Action(
+        heading=gettext_lazy("Suspend selected apps"),
+        question=ngettext_lazy("Suspend %(count)d app?", "Suspend %(count)d apps?", "count"),
+        caption=ngettext_lazy("%(count)d app to suspend", "%(count)d apps to suspend", "count"),
+        confirm=ngettext_lazy("Yes, suspend %(count)d app", "Yes, suspend %(count)d apps", "count"),
+        done=ngettext_lazy("Suspended %(count)d app.", "Suspended %(count)d apps.", "count"),
+        done_some=ngettext_lazy(
+            "Suspended %(done)d of %(count)d app.", "Suspended %(done)d of %(count)d apps.", "count"
+        ),
+        none_selected=gettext_lazy("Select at least one app to suspend."),
+    ),
+    "activate": Action(
+        heading=gettext_lazy("Activate selected apps"),
+        question=ngettext_lazy("Activate %(count)d app?", "Activate %(count)d apps?", "count"),
+        caption=ngettext_lazy("%(count)d app to activate", "%(count)d apps to activate", "count"),
+        confirm=ngettext_lazy(
+            "Yes, activate %(count)d app", "Yes, activate %(count)d apps", "count"
+        ),
+        done=ngettext_lazy("Activated %(count)d app.", "Activated %(count)d apps.", "count"),
+        done_some=ngettext_lazy(
+            "Activated %(done)d of %(count)d app.", "Activated %(done)d of %(count)d apps.", "count"
+        ),
+        none_selected=gettext_lazy("Select at least one app to activate."),
+    ),
+    "delete": Action(
+        heading=gettext_lazy("Delete selected apps"),
+        question=ngettext_lazy("Delete %(count)d app?", "Delete %(count)d apps?", "count"),
+        caption=ngettext_lazy("%(count)d app to delete", "%(count)d apps to delete", "count"),
+        confirm=ngettext_lazy("Yes, delete %(count)d app", "Yes, delete %(count)d apps", "count"),
+        done=ngettext_lazy("Deleted %(count)d app.", "Deleted %(count)d apps.", "count"),
+        done_some=ngettext_lazy(
+            "Deleted %(done)d of %(count)d app.", "Deleted %(done)d of %(count)d apps.", "count"
+        ),
+        none_selected=gettext_lazy("Select at least one app to delete."),
+    ),
 }
 
 
@@ -87,22 +131,20 @@ def _apply(request: HttpRequest, tenant: Tenant, action: str, app_id: str) -> ec
     return None
 
 
-def _plural(count: int) -> str:
-    return f"{count} app" if count == 1 else f"{count} apps"
-
-
 def summary(action: Action, done: list[str], failed: dict[str, list[str]], skipped: list[str]):
     """One message: what succeeded, what failed and why, what was not tried."""
     total = len(done) + sum(len(ids) for ids in failed.values()) + len(skipped)
     parts = []
     if done and not failed and not skipped:
-        parts.append(f"{action.past.capitalize()} {_plural(len(done))}.")
+        parts.append(action.done % {"count": len(done)})
     else:
-        parts.append(f"{action.past.capitalize()} {len(done)} of {_plural(total)}.")
+        parts.append(action.done_some % {"count": total, "done": len(done)})
     for reason, ids in failed.items():
-        parts.append(f"Failed for {', '.join(ids)}: {reason}")
+        parts.append(
+            _("Failed for %(apps)s: %(reason)s") % {"apps": ", ".join(ids), "reason": reason}
+        )
     if skipped:
-        parts.append(f"Not tried, so unchanged: {', '.join(skipped)}.")
+        parts.append(_("Not tried, so unchanged: %(apps)s.") % {"apps": ", ".join(skipped)})
     level = messages.SUCCESS if not failed and not skipped else messages.WARNING
     if not done:
         level = messages.ERROR
@@ -116,10 +158,10 @@ def bulk(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
     action = ACTIONS.get(request.POST.get("action", ""))
     ids = _selected(request.POST.getlist("app"))
     if action is None:
-        messages.error(request, "Choose Suspend, Activate or Delete for the selected apps.")
+        messages.error(request, _("Choose Suspend, Activate or Delete for the selected apps."))
         return HttpResponseRedirect(back)
     if not ids:
-        messages.warning(request, f"Select at least one app to {action.verb.lower()}.")
+        messages.warning(request, str(action.none_selected))
         return HttpResponseRedirect(back)
     key = request.POST["action"]
 
@@ -128,15 +170,18 @@ def bulk(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
             apps = {app.id: app for app in ecl.app_list(tenant, expand=True)}
         except ecl.ECLError as error:
             return render_error(
-                request, error, tenant, back_url=back, back_label="Back to the apps"
+                request, error, tenant, back_url=back, back_label=_("Back to the apps")
             )
+        chosen = [apps[i] for i in ids if i in apps]
         context = tenant_context(
             tenant,
             role,
-            title=f"{action.verb} {_plural(len(ids))}?",
+            title=action.question % {"count": len(ids)},
             action=action,
             action_key=key,
-            chosen=[apps[i] for i in ids if i in apps],
+            caption=action.caption % {"count": len(chosen)},
+            confirm_label=action.confirm % {"count": len(chosen)},
+            chosen=chosen,
             missing=[i for i in ids if i not in apps],
             return_query=request.POST.get("return", ""),
             back_url=back,

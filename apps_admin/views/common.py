@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from apps_admin.models import Role, Tenant
 
+# What each permission does (the permission names are ECL's and are never translated).
 PERMISSION_HELP = {
-    "TURN": "Relays media through TURN servers when a direct connection fails. Billed per GB.",
-    "SFU": "Lets clients join SFU rooms (one upload, many viewers). Billed per GB.",
-    "USER_LIST": "Lets clients list every connected peer (listAllPeers).",
-    "PEER_AUTHENTICATION": (
+    "TURN": _("Relays media through TURN servers when a direct connection fails. Billed per GB."),
+    "SFU": _("Lets clients join SFU rooms (one upload, many viewers). Billed per GB."),
+    "USER_LIST": _("Lets clients list every connected peer (listAllPeers)."),
+    "PEER_AUTHENTICATION": _(
         "Clients must sign in with a credential made from the app's secret key; regenerating "
         "the key breaks them until they are redeployed."
     ),
-    "RECORDING": (
+    "RECORDING": _(
         "Records audio into your Google Cloud Storage bucket (needs a bucket name and a "
         "service account key)."
     ),

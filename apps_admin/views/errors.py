@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from apps_admin import ecl
+from apps_admin.ecl.errors import state_label
 from apps_admin.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -29,75 +31,91 @@ class Trouble:
 
 
 def describe(error: ecl.ECLError, *, changing: bool = False) -> Trouble:
-    """What to tell the user about `error`; `changing` says the request meant to change
-    something (so "nothing was changed" must be true before it is said)."""
+    """What to tell the user about `error`, in the active language; `changing` says the request
+    meant to change something (so "nothing was changed" must be true before it is said)."""
     match error:
         case ecl.UpstreamUnavailable():
             return Trouble(
                 503,
-                "ECL is not answering",
-                "ECL is not answering right now. Nothing was changed; try again in a moment.",
+                _("ECL is not answering"),
+                _("ECL is not answering right now. Nothing was changed; try again in a moment."),
                 retry=True,
             )
         case ecl.UpstreamTimeout() if changing:
             return Trouble(
                 504,
-                "ECL took too long to answer",
-                "ECL took too long to answer, so the portal cannot tell whether the change was "
-                "made. Check the app before trying again.",
+                _("ECL took too long to answer"),
+                _(
+                    "ECL took too long to answer, so the portal cannot tell whether the change "
+                    "was made. Check the app before trying again."
+                ),
                 retry=True,
             )
         case ecl.UpstreamTimeout():
             return Trouble(
                 504,
-                "ECL took too long to answer",
-                "ECL took too long to answer. Nothing was changed; try again in a moment.",
+                _("ECL took too long to answer"),
+                _("ECL took too long to answer. Nothing was changed; try again in a moment."),
                 retry=True,
             )
         case ecl.TenantUnavailable():
+            state = state_label(error.state)
             return Trouble(
                 409,
-                f"This tenant is {error.state} at ECL",
-                f"ECL refuses every request for this tenant because the tenant is {error.state} "
-                "there. Nothing was changed. Your ECL contract administrator or NTT "
-                "Communications can tell you why.",
+                _("This tenant is %(state)s at ECL") % {"state": state},
+                _(
+                    "ECL refuses every request for this tenant because the tenant is %(state)s "
+                    "there. Nothing was changed. Your ECL contract administrator or NTT "
+                    "Communications can tell you why."
+                )
+                % {"state": state},
             )
         case ecl.CredentialsRejected():
             return Trouble(
                 502,
-                "ECL rejected this tenant's credentials",
-                "ECL rejected the API key or secret the portal uses for this tenant, so nothing "
-                "can be shown or changed. Nothing was changed.",
+                _("ECL rejected this tenant's credentials"),
+                _(
+                    "ECL rejected the API key or secret the portal uses for this tenant, so "
+                    "nothing can be shown or changed. Nothing was changed."
+                ),
                 tenant_settings=True,
             )
         case ecl.TenantMisconfigured():
             return Trouble(
                 502,
-                "This tenant's settings cannot be used",
-                "The portal cannot use the ECL settings stored for this tenant. Nothing was "
-                "changed.",
+                _("This tenant's settings cannot be used"),
+                _(
+                    "The portal cannot use the ECL settings stored for this tenant. Nothing was "
+                    "changed."
+                ),
                 tenant_settings=True,
             )
         case ecl.AppNotFound():
-            return Trouble(404, "App not found", error.message)
+            return Trouble(404, _("App not found"), str(error.message))
         case ecl.InvalidRequest():
-            return Trouble(400, "ECL rejected the request", error.message)
+            return Trouble(400, _("ECL rejected the request"), str(error.message))
         case ecl.OutcomeUnknown():
-            return Trouble(502, "The outcome is unknown", error.message)
+            return Trouble(502, _("The outcome is unknown"), str(error.message))
         case ecl.TokenRejected():
-            return Trouble(502, "ECL refused the portal's access", error.message, retry=True)
+            return Trouble(
+                502, _("ECL refused the portal's access"), str(error.message), retry=True
+            )
         case ecl.BadUpstreamResponse():
             return Trouble(
                 502,
-                "ECL's answer could not be read",
-                error.message
+                _("ECL's answer could not be read"),
+                str(error.message)
                 if not changing
-                else "ECL answered something the portal cannot read, so it cannot tell whether "
-                "the change was made. Check the app before trying again.",
+                else _(
+                    "ECL answered something the portal cannot read, so it cannot tell whether "
+                    "the change was made. Check the app before trying again."
+                ),
                 retry=True,
             )
         case _:
-            return Trouble(502, "ECL could not complete the request", error.message, retry=True)
+            return Trouble(
+                502, _("ECL could not complete the request"), str(error.message), retry=True
+            )
 
 
 def tenant_admin_url(tenant: Tenant) -> str:
@@ -153,7 +171,7 @@ def render_error(
             "tenant": tenant,
             "retry_url": request.get_full_path() if request.method == "GET" else "",
             "back_url": back_url,
-            "back_label": back_label or "Back",
+            "back_label": back_label or _("Back"),
             "apps_url": reverse("apps_admin:app_list", args=[tenant.tenant_id]),
         }
     )

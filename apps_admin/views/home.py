@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from apps_admin.access import visible_tenants
@@ -18,5 +19,5 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "apps_admin/home.html",
-        {"title": "Your tenants", "memberships": tenants},
+        {"title": _("Your tenants"), "memberships": tenants},
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -37,7 +38,7 @@ def _key_page(
     context = tenant_context(
         tenant,
         role,
-        title="New secret key" if renewed else "Secret key",
+        title=_("New secret key") if renewed else _("Secret key"),
         app_id=app_id,
         secret=secret,
         renewed=renewed,
@@ -51,14 +52,18 @@ def _key_page(
 @reauth_required
 def reveal(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> HttpResponse:
     if request.method == "GET":
-        context = tenant_context(tenant, role, title="Reveal the secret key", app_id=app_id)
+        context = tenant_context(tenant, role, title=_("Reveal the secret key"), app_id=app_id)
         return render(request, "apps_admin/secret_key_reveal.html", context)
     try:
         secret = ecl.secretkey_get(tenant, app_id)
     except ecl.ECLError as error:
         _record(request, "secretkey.reveal", tenant, app_id, error)
         return render_error(
-            request, error, tenant, back_url=app_url(tenant, app_id), back_label="Back to the app"
+            request,
+            error,
+            tenant,
+            back_url=app_url(tenant, app_id),
+            back_label=_("Back to the app"),
         )
     _record(request, "secretkey.reveal", tenant, app_id)
     return _key_page(request, tenant, role, app_id, secret, renewed=False)
@@ -77,7 +82,7 @@ def regenerate(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
         context = tenant_context(
             tenant,
             role,
-            title=f"Regenerate the secret key of {app_label(app)}",
+            title=_("Regenerate the secret key of %(app)s") % {"app": app_label(app)},
             app=app,
             app_id=app.id,
             peer_authentication="PEER_AUTHENTICATION" in app.permissions,
@@ -91,7 +96,7 @@ def regenerate(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
         context = tenant_context(
             tenant,
             role,
-            title="The secret key may have been renewed",
+            title=_("The secret key may have been renewed"),
             app_id=app_id,
             **trouble_context(request, error, tenant, changing=True),
         )
@@ -106,7 +111,7 @@ def regenerate(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
             tenant,
             changing=True,
             back_url=app_url(tenant, app_id),
-            back_label="Back to the app",
+            back_label=_("Back to the app"),
         )
     _record(request, "secretkey.renew", tenant, app_id)
     return _key_page(request, tenant, role, app_id, secret, renewed=True)

@@ -8,6 +8,7 @@ import csv
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from apps_admin import app_table, ecl
@@ -54,7 +55,7 @@ def usage(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
     context = tenant_context(
         tenant,
         role,
-        title=f"Usage of {tenant.name}",
+        title=_("Usage of %(tenant)s") % {"tenant": tenant.name},
         query=query,
         page=page,
         rows=rows,

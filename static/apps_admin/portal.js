@@ -1,8 +1,12 @@
 // The portal's small helpers: copy buttons, select all, character counters. Every page works
 // without them; they only add convenience. No inline handlers: the CSP allows only this file.
+// Words come from the page: data attributes of this script's tag, translated by the template
+// (English fallbacks only for a page that lacks them).
 "use strict";
 
 (function () {
+    const words = (document.currentScript && document.currentScript.dataset) || {};
+
     function copyText(text) {
         if (navigator.clipboard && window.isSecureContext) {
             return navigator.clipboard.writeText(text);
@@ -27,19 +31,22 @@
 
     function setUpCopyButtons() {
         document.querySelectorAll(".copy-button[data-copy]").forEach(function (button) {
+            const label = button.textContent;
+            const copied = words.copied || "Copied";
+            const failed = words.copyFailed || "Select and copy";
             button.hidden = false;
             button.addEventListener("click", function () {
                 copyText(button.dataset.copy).then(
                     function () {
-                        button.textContent = "Copied";
+                        button.textContent = copied;
                         button.classList.add("copied");
                         window.setTimeout(function () {
-                            button.textContent = "Copy";
+                            button.textContent = label;
                             button.classList.remove("copied");
                         }, 1500);
                     },
                     function () {
-                        button.textContent = "Select and copy";
+                        button.textContent = failed;
                     }
                 );
             });
@@ -54,13 +61,16 @@
             }
             const boxes = Array.from(form.querySelectorAll("input.action-select"));
             const count = form.querySelector(".selection-count");
+            const selected = words.selected || "{chosen} of {total} selected";
             function refresh() {
                 const chosen = boxes.filter(function (box) { return box.checked; }).length;
                 all.checked = chosen > 0 && chosen === boxes.length;
                 all.indeterminate = chosen > 0 && chosen < boxes.length;
                 if (count) {
                     count.hidden = false;
-                    count.textContent = chosen + " of " + boxes.length + " selected";
+                    count.textContent = selected
+                        .replace("{chosen}", String(chosen))
+                        .replace("{total}", String(boxes.length));
                 }
             }
             all.hidden = false;
