@@ -8,7 +8,7 @@ EMULATOR_PORT ?= 8001
 EMULATOR ?= on
 
 .DEFAULT_GOAL := help
-.PHONY: help run test serve lint bench load clean
+.PHONY: help run test serve lint bench load clean messages
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -40,9 +40,21 @@ serve: $(VENV)/.runtime ## Serve production-style: gunicorn, static files by whi
 	$(VENV)/bin/gunicorn portal.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --threads 4 \
 		--timeout 30 --forwarded-allow-ips="$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
 
+bench: $(VENV)/.dev ## Measure the portal against the ECL API side by side (writes bench/results.json)
+	$(PY) -m bench.run
+
+load: $(VENV)/.dev ## Load test: 50 users for 60 s, healthy and with 20% upstream 503s (locust)
+	$(PY) -m bench.load
+
 lint: $(VENV)/.dev ## Check the code with ruff
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The .mo files are committed, so `make run` needs no gettext; this target needs GNU gettext.
+I18N_IGNORE := --ignore=.venv --ignore=tests --ignore=bench --ignore=ecl_emulator --ignore=staticfiles
+messages: $(VENV)/.runtime .env ## Update the Japanese catalog from the code (GNU gettext), then compile it
+	$(PY) manage.py makemessages -l ja --no-obsolete --add-location=file $(I18N_IGNORE)
+	$(PY) manage.py compilemessages -l ja $(I18N_IGNORE)
 
 clean: ## Remove the virtualenv, collected static files and caches (keeps .env and the database)
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

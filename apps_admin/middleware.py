@@ -1,4 +1,4 @@
-"""Request id and one log line per request: method, path, status, duration, request id."""
+"""Request middleware: request id and one log line per request; sliding session expiry."""
 
 import logging
 import re
@@ -34,4 +34,30 @@ class RequestLogMiddleware:
             duration_ms,
             request.request_id,
         )
+        return response
+
+
+class SessionIdleMiddleware:
+    """Keeps a session alive while it is used, with one session write a minute at most.
+
+    The session's expiry (SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT) restarts when the session is
+    saved; Django's SESSION_SAVE_EVERY_REQUEST would write it on every request. So a session ends
+    between SESSION_IDLE_TIMEOUT - 60 s and SESSION_IDLE_TIMEOUT after the last request.
+    """
+
+    RENEW_AFTER = 60  # seconds
+    KEY = "_idle_renewed_at"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.modified or session.is_empty():
+            return response
+        renewed_at = session.get(self.KEY)
+        now = time.time()
+        if not isinstance(renewed_at, int | float) or now - renewed_at >= self.RENEW_AFTER:
+            session[self.KEY] = now  # marks the session modified: SessionMiddleware saves it
         return response

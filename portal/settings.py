@@ -48,6 +48,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "apps_admin.middleware.SessionIdleMiddleware",
+    # The language: the language cookie (set by the header's switch), else Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -88,7 +91,6 @@ LOGOUT_REDIRECT_URL = "apps_admin:login"
 # A session ends after this many seconds without a request (each request starts the clock again).
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=1800)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
-SESSION_SAVE_EVERY_REQUEST = True
 # Revealing or renewing a secret key needs the password entered within this many seconds.
 REAUTH_WINDOW = env.int("REAUTH_WINDOW", default=600)
 
@@ -120,6 +122,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LANGUAGE_CODE = "en"
+# Pages follow the language cookie, else the browser's Accept-Language; URLs carry no prefix.
+LANGUAGES = [("en", "English"), ("ja", "日本語")]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # locale/ja/LC_MESSAGES/django.po, and its compiled .mo
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600  # the choice outlives the browser session
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_HTTPONLY = True  # the server reads it; no script needs it
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -187,7 +196,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "apps_admin.api.renderers.FastJSONRenderer",
         "apps_admin.api.renderers.PortalBrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
@@ -214,7 +223,7 @@ SPECTACULAR_SETTINGS = {
         "`X-Auth-Token` (or `Authorization: Token <key>`) instead of a Keystone token. Create "
         "the token on the portal's API tokens page. Every call is checked against your role in "
         "the tenant and written to the tenant's audit log.\n\n"
-        "Errors answer `{\"detail\": \"...\", \"code\": \"...\"}`; a missing app is 404 here "
+        'Errors answer `{"detail": "...", "code": "..."}`; a missing app is 404 here '
         "(ECL answers 403), and upstream trouble is 502, 503 or 504."
     ),
     "SERVE_INCLUDE_SCHEMA": False,
@@ -252,6 +261,9 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {
+        "no_template_context": {"()": "apps_admin.log_filters.DropTemplateLookupFailures"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
     },
@@ -260,5 +272,7 @@ LOGGING = {
         # Our own request line replaces Django's, which would log every 4xx/5xx a second time.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        # At DEBUG it would log whole template contexts, secret keys included.
+        "django.template": {"filters": ["no_template_context"]},
     },
 }

@@ -266,3 +266,20 @@ def test_the_call_budget_bounds_retries_of_a_hanging_upstream(tenant, emulator):
     with pytest.raises(ecl.UpstreamTimeout):
         ecl.app_list(tenant)
     assert calls(emulator, APPS) == 1
+
+
+@fast
+def test_a_delete_whose_answer_is_lost_and_whose_retry_finds_nothing_has_succeeded(
+    tenant, emulator, app_id
+):
+    emulator.reset_stats()
+    fault(emulator, "DELETE", r"/apps/", action="reset", when="after")
+    assert ecl.app_delete(tenant, app_id) is None
+    assert calls(emulator, "DELETE /tenants/{tenant_id}/apps/{app_id}") == 2
+    with pytest.raises(ecl.AppNotFound):
+        ecl.app_get(tenant, app_id)
+
+
+def test_deleting_a_missing_app_is_still_app_not_found(tenant):
+    with pytest.raises(ecl.AppNotFound):
+        ecl.app_delete(tenant, "424242")

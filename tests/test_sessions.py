@@ -117,3 +117,17 @@ def test_without_a_trusted_proxy_a_forwarded_address_is_ignored(client, users):
     for _ in range(5):
         log_in(client, "vera", "wrong", forwarded="203.0.113.7")
     assert log_in(client, "vera", forwarded="198.51.100.2").status_code == 429
+
+
+def test_the_session_is_written_at_most_once_a_minute_while_in_use(client, users):
+    log_in(client, "vera")
+    client.get("/")  # renews the expiry once
+    first = Session.objects.get().expire_date
+    Session.objects.update(expire_date=first - timedelta(seconds=30))
+    client.get("/")  # within the minute: no write
+    assert Session.objects.get().expire_date == first - timedelta(seconds=30)
+    session = client.session
+    session["_idle_renewed_at"] = 0  # as if the last renewal were long ago
+    session.save()
+    client.get("/")
+    assert Session.objects.get().expire_date > timezone.now() + timedelta(seconds=1700)

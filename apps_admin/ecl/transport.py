@@ -88,9 +88,11 @@ def exchange(
 
     Raises UpstreamUnavailable, UpstreamTimeout, or OutcomeUnknown when a request that may have
     changed something was sent and its answer lost. `retry` defaults to "method is not POST".
+    The answer's `ecl_resent` is True when an earlier attempt may already have been carried out.
     """
     retry = method != "POST" if retry is None else retry
     attempts = 1 + len(RETRY_BACKOFF) if retry else 1
+    resent = False  # an earlier attempt may have reached ECL before its answer was lost
     for attempt in range(attempts):
         if deadline.remaining() <= 0:
             raise UpstreamTimeout()
@@ -99,6 +101,7 @@ def exchange(
             response = _send_once(method, url, route, tenant_id, deadline, headers, body, params)
         except requests.ConnectionError as error:
             sent = not _never_sent(error)
+            resent = resent or sent
             if not retry:
                 raise (OutcomeUnknown() if sent else UpstreamUnavailable()) from None
             if last or not deadline.allows_another_attempt(RETRY_BACKOFF[attempt]):
@@ -110,10 +113,12 @@ def exchange(
             logger.warning("ECL %s %s could not be sent tenant=%s", method, route, tenant_id)
             raise UpstreamUnavailable() from None
         else:
+            response.ecl_resent = resent and attempt > 0
             if not (retry and response.status_code in RETRY_STATUSES):
                 return response
             if last or not deadline.allows_another_attempt(RETRY_BACKOFF[attempt]):
                 return response
+            resent = True
         time.sleep(RETRY_BACKOFF[attempt])
     raise AssertionError("unreachable")  # pragma: no cover
 
