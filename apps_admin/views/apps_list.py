@@ -6,13 +6,14 @@ import csv
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
-from apps_admin import app_table, ecl
+from apps_admin import app_rows, app_table, ecl
 from apps_admin.access import tenant_view
 from apps_admin.ecl.types import PERMISSIONS
 from apps_admin.models import Role, Tenant
@@ -66,13 +67,11 @@ def app_list(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
         return render_error(request, error, tenant)
     months = app_table.Months.of(apps)
     page = app_table.paginate(app_table.apply(apps, query, months), query.page)
-    rows = [
-        {
-            "app": app,
-            "current": app_table.usage_in(app, months.current),
-        }
-        for app in page.items
-    ]
+    rows = app_rows.rows_html(
+        ((app, app_table.usage_in(app, months.current)) for app in page.items),
+        apps_url=reverse("apps_admin:app_list", args=[tenant.tenant_id]),
+        can_edit=role.allows(Role.EDITOR),
+    )
     context = tenant_context(
         tenant,
         role,
