@@ -50,6 +50,7 @@ def locust(host: str, environment: dict[str, str], *, users: int, seconds: int, 
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
     total = rows["Aggregated"]
     return {
+        "trouble_pages": int(Path(environment["LOAD_TROUBLE_FILE"]).read_text() or 0),
         "requests": int(total["Request Count"]),
         "failures": int(total["Failure Count"]),
         "rps": round(float(total["Requests/s"]), 1),
@@ -109,6 +110,7 @@ def main() -> None:
             "LOAD_TENANT_ID": tenant["tenant_id"],
             "LOAD_APP_IDS": ",".join(str(app["id"]) for app in apps[:100]),
             "LOAD_PASSWORD": PASSWORD,
+            "LOAD_TROUBLE_FILE": str(Path(workdir) / "trouble"),
         }
         results = {}
         work = Path(workdir)
@@ -149,7 +151,8 @@ def main() -> None:
     for name, run in results.items():
         print(
             f"{name:<18} {run['requests']:>6} requests  {run['rps']:>6} req/s  "
-            f"p50 {run['p50_ms']:>6} ms  p95 {run['p95_ms']:>6} ms  {run['failures']} failures"
+            f"p50 {run['p50_ms']:>6} ms  p95 {run['p95_ms']:>6} ms  {run['failures']} failures  "
+            f"{run['trouble_pages']} ECL trouble pages"
         )
     print(f"Wrote {args.output}")
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import random
 import re
+from pathlib import Path
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 TENANT = os.environ["LOAD_TENANT_ID"]
 APP_IDS = os.environ["LOAD_APP_IDS"].split(",")
@@ -84,8 +85,24 @@ class Staff(HttpUser):
             judge(response, expected=(302,))
 
 
+trouble_pages = 0  # designed ECL trouble pages since all users arrived
+
+
+@events.spawning_complete.add_listener
+def _restart_count(**kwargs) -> None:
+    global trouble_pages
+    trouble_pages = 0
+
+
+@events.test_stop.add_listener
+def _write_count(**kwargs) -> None:
+    Path(os.environ["LOAD_TROUBLE_FILE"]).write_text(str(trouble_pages))
+
+
 def judge(response, expected: tuple[int, ...] = (200,)) -> None:
+    global trouble_pages
     designed = response.status_code in DESIGNED_TROUBLE and "ECL" in (response.text or "")
+    trouble_pages += designed
     if response.status_code in expected or designed:
         response.success()
     else:
