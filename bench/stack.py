@@ -18,7 +18,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-BENCH_REDIS = "redis://127.0.0.1:6379/2"
+BENCH_REDIS_DB = 2  # flushed at each start: a cold cache, for a fair token count
 
 
 def free_port() -> int:
@@ -115,13 +115,16 @@ def portal_environment(workdir: Path, cache_url: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def portal(workdir: Path, *, workers: int = 2, threads: int = 4) -> Iterator[Portal]:
-    """The portal as `make serve` runs it: collectstatic, migrate, gunicorn workers with threads."""
+def portal(
+    workdir: Path, *, workers: int = 2, threads: int = 4, redis_db: int = BENCH_REDIS_DB
+) -> Iterator[Portal]:
+    """The portal as `make serve` runs it: collectstatic, migrate, gunicorn workers with threads.
+    With Redis on the machine, the cache is Redis database `redis_db`, emptied first."""
     if redis_answers():
         import redis
 
-        redis.Redis.from_url(BENCH_REDIS).flushdb()  # a cold cache, for a fair token count
-        cache_url = BENCH_REDIS
+        cache_url = f"redis://127.0.0.1:6379/{redis_db}"
+        redis.Redis.from_url(cache_url).flushdb()
     else:
         cache_url = "locmemcache://bench"
     port = free_port()

@@ -14,7 +14,7 @@ def calls(emulator, key: str) -> int:
 
 
 def test_app_list_expanded_returns_typed_apps(tenant):
-    apps = ecl.app_list(tenant)
+    apps = ecl.app_list(tenant, keep_raw=True)
     assert len(apps) == 3
     assert [a.id for a in apps] == sorted((a.id for a in apps), key=int)
     for app in apps:
@@ -29,7 +29,7 @@ def test_app_list_expanded_returns_typed_apps(tenant):
 
 
 def test_app_list_unexpanded_has_only_id_apikey_and_description(tenant):
-    apps = ecl.app_list(tenant, expand=False)
+    apps = ecl.app_list(tenant, expand=False, keep_raw=True)
     assert len(apps) == 3
     assert all(not a.expanded and a.apikey and a.domains == () for a in apps)
     assert all(set(a.raw) == {"id", "apikey", "description"} for a in apps)
@@ -97,3 +97,9 @@ def test_each_operation_makes_exactly_one_upstream_call_and_one_token_request(te
 def test_an_app_id_is_passed_as_an_opaque_path_segment(tenant):
     with pytest.raises(ecl.AppNotFound):
         ecl.app_get(tenant, "../../v3")
+
+
+def test_app_list_keeps_ecls_json_only_when_asked(tenant):
+    assert all(app.raw == {} for app in ecl.app_list(tenant))
+    kept = ecl.app_list(tenant, keep_raw=True)
+    assert [app.raw["id"] for app in kept] == [int(app.id) for app in kept]

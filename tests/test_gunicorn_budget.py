@@ -18,7 +18,8 @@ PASSWORD = "budget-test-password-1"
 @pytest.fixture
 def served(emulator_server, emulator, tmp_path):
     tenant = emulator.create_tenant(apps=2)
-    with stack.portal(tmp_path, workers=1, threads=4) as site:
+    # Redis database 3: not the benchmark's (2), which a benchmark may be using meanwhile.
+    with stack.portal(tmp_path, workers=1, threads=4, redis_db=3) as site:
         site.manage(
             "tenant_add",
             "--name",

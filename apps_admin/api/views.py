@@ -183,7 +183,7 @@ class AppList(TenantScoped, GenericAPIView):
         tenant = self.tenant(request, tenant_id)
         value = request.query_params.get("expandApps")
         expand = value is not None and value.lower() != "false"
-        return Response([app.raw for app in ecl.app_list(tenant, expand=expand)])
+        return Response([app.raw for app in ecl.app_list(tenant, expand=expand, keep_raw=True)])
 
     @extend_schema(
         operation_id="app_create",

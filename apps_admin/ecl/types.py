@@ -144,7 +144,7 @@ def _app_id(value: Any) -> str:
     return value
 
 
-def parse_app(data: Any, *, expanded: bool = True) -> App:
+def parse_app(data: Any, *, expanded: bool = True, keep_raw: bool = True) -> App:
     if type(data) is not dict:
         raise _fail("not an object")
     get = data.get
@@ -152,7 +152,7 @@ def parse_app(data: Any, *, expanded: bool = True) -> App:
     apikey = _text(get("apikey"), "apikey")
     description = _optional_text(get("description"), "description")
     if not expanded:
-        return App(app_id, apikey, description, expanded=False, raw=data)
+        return App(app_id, apikey, description, expanded=False, raw=data if keep_raw else {})
     recording = get("recording") or {}
     if type(recording) is not dict:
         raise _fail("recording")
@@ -169,14 +169,22 @@ def parse_app(data: Any, *, expanded: bool = True) -> App:
         _usage(get("usage_summary")),
         _timestamp(get("created_at"), "created_at"),
         _timestamp(get("updated_at"), "updated_at"),
-        data,
+        data if keep_raw else {},
     )
 
 
-def parse_app_list(data: Any, *, expanded: bool) -> list[App]:
+def parse_app_list(data: Any, *, expanded: bool, keep_raw: bool = True) -> list[App]:
+    """The typed apps of a list answer. Without `keep_raw`, each app's JSON object is released as
+    soon as it is parsed, so a 10,000-app list never holds both forms in full."""
     if not isinstance(data, list):
         raise BadUpstreamResponse(_("ECL sent an app list this portal cannot read."))
-    return [parse_app(item, expanded=expanded) for item in data]
+    if keep_raw:
+        return [parse_app(item, expanded=expanded) for item in data]
+    apps = []
+    for index, item in enumerate(data):
+        apps.append(parse_app(item, expanded=expanded, keep_raw=False))
+        data[index] = None
+    return apps
 
 
 def parse_secret_key(data: Any) -> str:
