@@ -1,6 +1,8 @@
 """Fixtures shared by the whole suite; the emulator's live in tests/emulator_fixtures.py."""
 
 import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from apps_admin.models import Tenant
 
@@ -104,3 +106,16 @@ def english_again():
 
     yield
     translation.activate("en")
+
+
+SERVICE_ACCOUNT_KEY = (
+    '{"type": "service_account", "client_email": "rec@example.iam.gserviceaccount.com", '
+    '"private_key": "-----BEGIN PRIVATE KEY-----\\nTOP-SECRET\\n-----END PRIVATE KEY-----\\n"}'
+)
+
+
+def token_client(user) -> APIClient:
+    """An API client authenticated as `user` with X-Auth-Token, as an ECL script would be."""
+    client = APIClient()
+    client.credentials(HTTP_X_AUTH_TOKEN=Token.objects.get_or_create(user=user)[0].key)
+    return client

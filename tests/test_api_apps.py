@@ -1,25 +1,13 @@
 """`GET` and `POST /api/tenants/{tenant_id}/apps`: ECL's list and create, through the portal."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps_admin.models import AuditEvent
 from ecl_emulator.testing import issue_token
-from tests.conftest import login
+from tests.conftest import SERVICE_ACCOUNT_KEY, login, token_client
 
 pytestmark = pytest.mark.django_db
-
-SERVICE_ACCOUNT_KEY = (
-    '{"type": "service_account", "client_email": "rec@example.iam.gserviceaccount.com", '
-    '"private_key": "-----BEGIN PRIVATE KEY-----\\nTOP-SECRET\\n-----END PRIVATE KEY-----\\n"}'
-)
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_X_AUTH_TOKEN=Token.objects.get_or_create(user=user)[0].key)
-    return client
 
 
 @pytest.fixture

@@ -3,21 +3,14 @@
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
 from apps_admin import ecl
 from apps_admin.models import AuditEvent
-from tests.conftest import login
+from tests.conftest import login, token_client
 
 pytestmark = pytest.mark.django_db
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_X_AUTH_TOKEN=Token.objects.get_or_create(user=user)[0].key)
-    return client
 
 
 @pytest.fixture(autouse=True)

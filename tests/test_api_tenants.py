@@ -1,18 +1,12 @@
 """`GET /api/tenants`: the tenants the caller may see, with their role (portal only)."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps_admin.models import Membership, Tenant
+from tests.conftest import token_client
 
 pytestmark = pytest.mark.django_db
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_X_AUTH_TOKEN=Token.objects.get_or_create(user=user)[0].key)
-    return client
 
 
 @pytest.mark.parametrize("actor", ["viewer", "editor", "admin"])

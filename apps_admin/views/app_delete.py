@@ -18,22 +18,31 @@ from apps_admin.views.common import app_url, tenant_context
 from apps_admin.views.errors import render_error
 
 
+def delete_app(request: HttpRequest, tenant: Tenant, app_id: str) -> ecl.ECLError | None:
+    """Delete one app at ECL and audit it; returns the error, if any."""
+    failure = None
+    try:
+        ecl.app_delete(tenant, app_id)
+    except ecl.ECLError as error:
+        failure = error
+    audit.record(
+        request,
+        "app.delete",
+        outcome=audit.outcome_of(failure),
+        tenant_id=tenant.tenant_id,
+        app_id=app_id,
+        transaction_id=failure.transaction_id if failure else "",
+    )
+    return failure
+
+
 @require_http_methods(["GET", "POST"])
 @tenant_view(Role.EDITOR)
 def app_delete(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> HttpResponse:
     form = DeleteConfirmForm(request.POST or None, expected=app_id)
     if request.method == "POST" and form.is_valid():
-        try:
-            ecl.app_delete(tenant, app_id)
-        except ecl.ECLError as error:
-            audit.record(
-                request,
-                "app.delete",
-                outcome=audit.outcome_of(error),
-                tenant_id=tenant.tenant_id,
-                app_id=app_id,
-                transaction_id=error.transaction_id,
-            )
+        error = delete_app(request, tenant, app_id)
+        if error is not None:
             return render_error(
                 request,
                 error,
@@ -42,7 +51,6 @@ def app_delete(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
                 back_url=app_url(tenant, app_id),
                 back_label=_("Back to the app"),
             )
-        audit.record(request, "app.delete", tenant_id=tenant.tenant_id, app_id=app_id)
         messages.success(request, _("App %(id)s was deleted.") % {"id": app_id})
         return HttpResponseRedirect(reverse("apps_admin:app_list", args=[tenant.tenant_id]))
 

@@ -50,27 +50,21 @@ def change_status(
 ) -> ecl.ECLError | None:
     """Suspend or activate one app with one PUT of its status (the only field this edits), and
     audit it; returns the error, if any."""
+    failure = None
     try:
         ecl.app_update(tenant, app_id, {"status": status})
     except ecl.ECLError as error:
-        audit.record(
-            request,
-            STATUS_ACTIONS[status],
-            outcome=audit.outcome_of(error),
-            tenant_id=tenant.tenant_id,
-            app_id=app_id,
-            changes=audit.changes_between({}, {"status": status}),
-            transaction_id=error.transaction_id,
-        )
-        return error
+        failure = error
     audit.record(
         request,
         STATUS_ACTIONS[status],
+        outcome=audit.outcome_of(failure),
         tenant_id=tenant.tenant_id,
         app_id=app_id,
         changes=audit.changes_between({}, {"status": status}),
+        transaction_id=failure.transaction_id if failure else "",
     )
-    return None
+    return failure
 
 
 @require_POST

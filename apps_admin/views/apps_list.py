@@ -6,7 +6,6 @@ import csv
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -67,11 +66,6 @@ def app_list(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
         return render_error(request, error, tenant)
     months = app_table.Months.of(apps)
     page = app_table.paginate(app_table.apply(apps, query, months), query.page)
-    rows = app_rows.rows_html(
-        ((app, app_table.usage_in(app, months.current)) for app in page.items),
-        apps_url=reverse("apps_admin:app_list", args=[tenant.tenant_id]),
-        can_edit=role.allows(Role.EDITOR),
-    )
     context = tenant_context(
         tenant,
         role,
@@ -79,7 +73,6 @@ def app_list(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
         total=len(apps),
         query=query,
         page=page,
-        rows=rows,
         months=months,
         headers=app_table.headers(query),
         filters=_filter_links(query),
@@ -88,6 +81,11 @@ def app_list(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
         previous_query=query.params(page=page.number - 1),
         next_query=query.params(page=page.number + 1),
         export_query={k: v for k, v in query.params().items() if k != "p"},
+    )
+    context["rows"] = app_rows.rows_html(
+        ((app, app_table.usage_in(app, months.current)) for app in page.items),
+        apps_url=context["apps_url"],
+        can_edit=context["can_edit"],
     )
     return render(request, "apps_admin/app_list.html", context)
 

@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_POST
 
-from apps_admin import app_table, audit, ecl
+from apps_admin import app_table, ecl
 from apps_admin.access import tenant_view
 from apps_admin.models import Role, Tenant
+from apps_admin.views.app_delete import delete_app
 from apps_admin.views.app_detail import change_status
 from apps_admin.views.common import tenant_context
 from apps_admin.views.errors import describe, render_error
@@ -115,20 +116,7 @@ def _apply(request: HttpRequest, tenant: Tenant, action: str, app_id: str) -> ec
         return change_status(request, tenant, app_id, "suspended")
     if action == "activate":
         return change_status(request, tenant, app_id, "active")
-    try:
-        ecl.app_delete(tenant, app_id)
-    except ecl.ECLError as error:
-        audit.record(
-            request,
-            "app.delete",
-            outcome=audit.outcome_of(error),
-            tenant_id=tenant.tenant_id,
-            app_id=app_id,
-            transaction_id=error.transaction_id,
-        )
-        return error
-    audit.record(request, "app.delete", tenant_id=tenant.tenant_id, app_id=app_id)
-    return None
+    return delete_app(request, tenant, app_id)
 
 
 def summary(action: Action, done: list[str], failed: dict[str, list[str]], skipped: list[str]):
