@@ -15,12 +15,12 @@ from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from apps_admin.ecl import App, MonthUsage
+from apps_admin.ecl import App, MonthCounts
 from apps_admin.templatetags.portal import amount, recording_label, status_label
 
 
 def rows_html(
-    rows: Iterable[tuple[App, MonthUsage]], *, apps_url: str, can_edit: bool
+    rows: Iterable[tuple[App, MonthCounts]], *, apps_url: str, can_edit: bool
 ) -> SafeString:
     """The `<tr>` of each (app, this month's usage) pair, every value escaped."""
     words = {
@@ -41,7 +41,7 @@ def rows_html(
 
 
 def _row(
-    app: App, current: MonthUsage, apps_url: str, can_edit: bool, words: dict, date_format: str
+    app: App, current: MonthCounts, apps_url: str, can_edit: bool, words: dict, date_format: str
 ) -> str:
     name = app.description or app.id
     cells = []

@@ -15,13 +15,13 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from apps_admin.ecl.types import PERMISSIONS, STATUSES, App, MonthUsage
+from apps_admin.ecl.types import PERMISSIONS, STATUSES, App, MonthCounts
 
 PAGE_SIZE = 50
 RECORDING_STATUSES = ("active", "unavailable")
 NO_PERMISSION = "none"  # the permission filter's value for apps without any
 METRICS = ("signaling", "turn", "sfu")
-ZERO = MonthUsage(month="", signaling=0, turn=0, sfu=0)
+ZERO = MonthCounts()
 
 
 # --- Usage months ---------------------------------------------------------------------------
@@ -39,7 +39,7 @@ class Months:
     def of(cls, apps: Iterable[App]) -> Months:
         seen: set[str] = set()
         for app in apps:
-            seen.update(month.month for month in app.usage)
+            seen.update(app.usage_summary)
         ordered = sorted(seen)
         return cls(
             current=ordered[-1] if ordered else "",
@@ -47,13 +47,9 @@ class Months:
         )
 
 
-def usage_in(app: App, month: str) -> MonthUsage:
+def usage_in(app: App, month: str) -> MonthCounts:
     """The app's usage in `month` (`YYYY/MM`), zero when ECL sent none for it."""
-    if month:
-        for usage in app.usage:
-            if usage.month == month:
-                return usage
-    return ZERO
+    return app.usage_summary.get(month, ZERO)
 
 
 # --- Columns --------------------------------------------------------------------------------

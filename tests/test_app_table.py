@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from apps_admin import app_table, usage_chart
 from apps_admin.app_table import Months, Query
-from apps_admin.ecl.types import App, MonthUsage
+from apps_admin.ecl.types import App, MonthCounts, MonthUsage, Recording
 
 
 def make_app(app_id, description="", **fields) -> App:
@@ -15,7 +15,8 @@ def make_app(app_id, description="", **fields) -> App:
         apikey=fields.pop("apikey", f"key-{app_id}"),
         description=description,
         status=fields.pop("status", "active"),
-        usage=tuple(MonthUsage(m, s, t, f) for m, s, t, f in usage),
+        recording=Recording(status=fields.pop("recording_status", "unavailable")),
+        usage_summary={m: MonthCounts(s, t, f) for m, s, t, f in usage},
         **fields,
     )
 

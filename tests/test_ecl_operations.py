@@ -1,5 +1,6 @@
 """Each ECL operation of the service module against the emulator over real HTTP."""
 
+import json
 from datetime import datetime
 
 import pytest
@@ -14,7 +15,7 @@ def calls(emulator, key: str) -> int:
 
 
 def test_app_list_expanded_returns_typed_apps(tenant):
-    apps = ecl.app_list(tenant, keep_raw=True)
+    apps = ecl.app_list(tenant)
     assert len(apps) == 3
     assert [a.id for a in apps] == sorted((a.id for a in apps), key=int)
     for app in apps:
@@ -25,14 +26,13 @@ def test_app_list_expanded_returns_typed_apps(tenant):
         assert [m.month for m in app.usage] == sorted(m.month for m in app.usage)
         assert len(app.usage) == 2
         assert app.recording_status in ("active", "unavailable")
-        assert "secretkey" not in app.raw
 
 
 def test_app_list_unexpanded_has_only_id_apikey_and_description(tenant):
-    apps = ecl.app_list(tenant, expand=False, keep_raw=True)
-    assert len(apps) == 3
-    assert all(not a.expanded and a.apikey and a.domains == () for a in apps)
-    assert all(set(a.raw) == {"id", "apikey", "description"} for a in apps)
+    answer = ecl.app_list_answer(tenant, expand=False)
+    assert len(answer.value) == 3
+    assert all(isinstance(a, ecl.AppSummary) and not a.expanded and a.apikey for a in answer.value)
+    assert all(set(item) == {"id", "apikey", "description"} for item in json.loads(answer.body))
 
 
 def test_create_get_update_delete_round_trip(tenant, emulator):
@@ -99,7 +99,9 @@ def test_an_app_id_is_passed_as_an_opaque_path_segment(tenant):
         ecl.app_get(tenant, "../../v3")
 
 
-def test_app_list_keeps_ecls_json_only_when_asked(tenant):
-    assert all(app.raw == {} for app in ecl.app_list(tenant))
-    kept = ecl.app_list(tenant, keep_raw=True)
-    assert [app.raw["id"] for app in kept] == [int(app.id) for app in kept]
+def test_an_answer_keeps_ecls_json_exactly_as_sent(tenant):
+    answer = ecl.app_list_answer(tenant)
+    assert b"secretkey" not in answer.body
+    assert [app.id for app in answer.value] == [str(item["id"]) for item in json.loads(answer.body)]
+    one = ecl.app_get_answer(tenant, answer.value[0].id)
+    assert json.loads(one.body) == json.loads(answer.body)[0]

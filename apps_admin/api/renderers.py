@@ -30,14 +30,29 @@ class PortalBrowsableAPIRenderer(BrowsableAPIRenderer):
         return None  # no filters: the lists are ECL's, not querysets
 
 
+class EncodedJSON:
+    """A body that is JSON already (ECL's answer, checked): FastJSONRenderer sends it as is."""
+
+    __slots__ = ("body",)
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+
 class FastJSONRenderer(JSONRenderer):
     """DRF's JSON renderer, with orjson doing the work: a 10,000-app list renders in 9 ms
-    instead of 90. Indented output (asked for with `; indent=N`) stays with DRF's renderer."""
+    instead of 90, and an EncodedJSON body costs nothing. Indented output (asked for with
+    `; indent=N`, as the browsable API does) stays with DRF's renderer."""
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
         if data is None:
             return b""
-        if self.get_indent(accepted_media_type, renderer_context or {}):
+        indent = self.get_indent(accepted_media_type, renderer_context or {})
+        if isinstance(data, EncodedJSON):
+            if not indent:
+                return data.body
+            data = orjson.loads(data.body)
+        if indent:
             return super().render(data, accepted_media_type, renderer_context)
         # `default=str` turns lazy translations and the like into text, as DRF's encoder does.
         return orjson.dumps(data, default=str)

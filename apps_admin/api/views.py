@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
@@ -25,6 +26,8 @@ from rest_framework.views import APIView
 from apps_admin import access, audit, ecl, reauth
 from apps_admin.api import schema  # noqa: F401  (registers the X-Auth-Token security scheme)
 from apps_admin.api.errors import STATUS_MEANINGS, ReauthRequired
+from apps_admin.api.memory import FreedOnceRendered
+from apps_admin.api.renderers import EncodedJSON
 from apps_admin.api.serializers import (
     SERVICE_ACCOUNT_KEY,
     AppFieldsSerializer,
@@ -106,13 +109,16 @@ def update_action(changes: dict[str, Any], fields: dict[str, Any]) -> str:
     return "app.update"
 
 
-def app_answer(app: ecl.App) -> ReturnDict:
+def app_answer(answer: ecl.Answer[ecl.App]) -> ReturnDict:
     """ECL's body as ECL sent it; the browsable API fills its update form from the serializer
     attached (which never holds the write-only service account key)."""
-    return ReturnDict(app.raw, serializer=AppFieldsSerializer(instance=editable_fields(app)))
+    return ReturnDict(
+        orjson.loads(answer.body),
+        serializer=AppFieldsSerializer(instance=editable_fields(answer.value)),
+    )
 
 
-class TenantList(APIView):
+class TenantList(FreedOnceRendered, APIView):
     """GET /tenants: the caller's tenants and roles (the portal's own endpoint, not ECL's)."""
 
     name = _("Tenants")
@@ -144,7 +150,7 @@ hide_key = method_decorator(sensitive_post_parameters(SERVICE_ACCOUNT_KEY), name
 
 
 @hide_key
-class AppList(TenantScoped, GenericAPIView):
+class AppList(FreedOnceRendered, TenantScoped, GenericAPIView):
     """ECL's GET and POST /tenants/{tenant_id}/apps."""
 
     name = _("Apps")
@@ -183,7 +189,8 @@ class AppList(TenantScoped, GenericAPIView):
         tenant = self.tenant(request, tenant_id)
         value = request.query_params.get("expandApps")
         expand = value is not None and value.lower() != "false"
-        return Response([app.raw for app in ecl.app_list(tenant, expand=expand, keep_raw=True)])
+        # ECL's checked body as it came: no second encoding of a list that may hold 10,000 apps.
+        return Response(EncodedJSON(ecl.app_list_answer(tenant, expand=expand).body))
 
     @extend_schema(
         operation_id="app_create",
@@ -201,16 +208,16 @@ class AppList(TenantScoped, GenericAPIView):
         fields = valid_fields(request)
         changes = audit.changes_between({}, fields, secret=SECRETS)
         try:
-            app = ecl.app_create(tenant, fields)
+            answer = ecl.app_create_answer(tenant, fields)
         except ecl.ECLError as error:
             record(request, "app.create", tenant, error=error, changes=changes)
             raise
-        record(request, "app.create", tenant, app_id=app.id, changes=changes)
-        return Response(app.raw)
+        record(request, "app.create", tenant, app_id=answer.value.id, changes=changes)
+        return Response(EncodedJSON(answer.body))
 
 
 @hide_key
-class AppDetail(TenantScoped, GenericAPIView):
+class AppDetail(FreedOnceRendered, TenantScoped, GenericAPIView):
     """ECL's GET, PUT and DELETE /tenants/{tenant_id}/apps/{app_id}."""
 
     name = _("App")
@@ -235,7 +242,7 @@ class AppDetail(TenantScoped, GenericAPIView):
     )
     def get(self, request: Request, tenant_id: str, app_id: str) -> Response:
         tenant = self.tenant(request, tenant_id)
-        return Response(app_answer(ecl.app_get(tenant, app_id)))
+        return Response(app_answer(ecl.app_get_answer(tenant, app_id)))
 
     @extend_schema(
         operation_id="app_update",
@@ -263,12 +270,12 @@ class AppDetail(TenantScoped, GenericAPIView):
         changes = audit.changes_between(before, {**before, **fields}, secret=SECRETS)
         action = update_action(changes, fields)
         try:
-            app = ecl.app_update(tenant, app_id, fields)
+            answer = ecl.app_update_answer(tenant, app_id, fields)
         except ecl.ECLError as error:
             record(request, action, tenant, app_id=app_id, error=error, changes=changes)
             raise
-        record(request, action, tenant, app_id=app.id, changes=changes)
-        return Response(app_answer(app))
+        record(request, action, tenant, app_id=answer.value.id, changes=changes)
+        return Response(app_answer(answer))
 
     @extend_schema(
         operation_id="app_destroy",
@@ -289,7 +296,7 @@ class AppDetail(TenantScoped, GenericAPIView):
         return Response({})
 
 
-class SecretKey(TenantScoped, APIView):
+class SecretKey(FreedOnceRendered, TenantScoped, APIView):
     """ECL's GET (reveal) and POST (renew) /tenants/{tenant_id}/apps/{app_id}/secretkey."""
 
     name = _("Secret key")

@@ -19,24 +19,39 @@ from apps_admin.ecl.errors import (
 )
 from apps_admin.ecl.operations import (
     app_create,
+    app_create_answer,
     app_delete,
     app_get,
+    app_get_answer,
     app_list,
+    app_list_answer,
     app_update,
+    app_update_answer,
     secretkey_get,
     secretkey_renew,
 )
-from apps_admin.ecl.types import PERMISSIONS, STATUSES, App, MonthUsage
+from apps_admin.ecl.types import (
+    PERMISSIONS,
+    STATUSES,
+    Answer,
+    App,
+    AppSummary,
+    MonthCounts,
+    MonthUsage,
+)
 
 __all__ = [
     "PERMISSIONS",
     "STATUSES",
+    "Answer",
     "App",
     "AppNotFound",
+    "AppSummary",
     "BadUpstreamResponse",
     "CredentialsRejected",
     "ECLError",
     "InvalidRequest",
+    "MonthCounts",
     "MonthUsage",
     "OutcomeUnknown",
     "TenantMisconfigured",
@@ -45,10 +60,14 @@ __all__ = [
     "UpstreamTimeout",
     "UpstreamUnavailable",
     "app_create",
+    "app_create_answer",
     "app_delete",
     "app_get",
+    "app_get_answer",
     "app_list",
+    "app_list_answer",
     "app_update",
+    "app_update_answer",
     "secretkey_get",
     "secretkey_renew",
 ]

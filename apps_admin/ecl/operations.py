@@ -1,12 +1,15 @@
-"""One function per ECL apps API operation, tenant first; callers never build URLs."""
+"""One function per ECL apps API operation, tenant first; callers never build URLs.
+
+Each `*_answer` variant also returns ECL's JSON body exactly as sent, checked: the REST API
+answers with it instead of encoding the typed value again.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from apps_admin.ecl import errors
 from apps_admin.ecl.client import call
-from apps_admin.ecl.types import App, parse_app, parse_app_list, parse_secret_key
+from apps_admin.ecl.types import Answer, App, AppSummary, SecretKey
 
 if TYPE_CHECKING:
     from apps_admin.models import Tenant
@@ -16,30 +19,41 @@ APP = "/tenants/{tenant_id}/apps/{app_id}"
 SECRETKEY = "/tenants/{tenant_id}/apps/{app_id}/secretkey"
 
 
-def app_list(tenant: Tenant, *, expand: bool = True, keep_raw: bool = False) -> list[App]:
-    """Every app of the tenant; without `expand`, only id, apikey and description.
-
-    `keep_raw` keeps each app's JSON object as ECL sent it in `App.raw` (the API answers with it);
-    pages do without, which halves the memory a 10,000-app list holds.
-    """
+def app_list_answer(tenant: Tenant, *, expand: bool = True) -> Answer[list[App]]:
+    """Every app of the tenant; without `expand`, only id, apikey and description (AppSummary)."""
     params = {"expandApps": "true" if expand else "false"}
-    body = call(tenant, "GET", APPS, params=params)
-    return parse_app_list(body, expanded=expand, keep_raw=keep_raw)
+    return call(tenant, "GET", APPS, params=params, into=list[App if expand else AppSummary])
+
+
+def app_list(tenant: Tenant, *, expand: bool = True) -> list[App]:
+    return app_list_answer(tenant, expand=expand).value
+
+
+def app_get_answer(tenant: Tenant, app_id: str) -> Answer[App]:
+    return call(tenant, "GET", APP, app_id=app_id, into=App)
 
 
 def app_get(tenant: Tenant, app_id: str) -> App:
-    return parse_app(call(tenant, "GET", APP, app_id=app_id))
+    return app_get_answer(tenant, app_id).value
+
+
+def app_create_answer(tenant: Tenant, fields: dict[str, Any]) -> Answer[App]:
+    """Create an app from request fields (description, domains, permissions, status, recording)."""
+    return call(tenant, "POST", APPS, body=fields, into=App)
 
 
 def app_create(tenant: Tenant, fields: dict[str, Any]) -> App:
-    """Create an app from request fields (description, domains, permissions, status, recording)."""
-    return parse_app(call(tenant, "POST", APPS, body=fields))
+    return app_create_answer(tenant, fields).value
+
+
+def app_update_answer(tenant: Tenant, app_id: str, fields: dict[str, Any]) -> Answer[App]:
+    """Change the fields given; send every field the caller edits (whether PUT replaces omitted
+    fields is unconfirmed at ECL)."""
+    return call(tenant, "PUT", APP, app_id=app_id, body=fields, into=App)
 
 
 def app_update(tenant: Tenant, app_id: str, fields: dict[str, Any]) -> App:
-    """Change the fields given; send every field the caller edits (whether PUT replaces omitted
-    fields is unconfirmed at ECL)."""
-    return parse_app(call(tenant, "PUT", APP, app_id=app_id, body=fields))
+    return app_update_answer(tenant, app_id, fields).value
 
 
 def app_delete(tenant: Tenant, app_id: str) -> None:
@@ -47,13 +61,10 @@ def app_delete(tenant: Tenant, app_id: str) -> None:
 
 
 def secretkey_get(tenant: Tenant, app_id: str) -> str:
-    return parse_secret_key(call(tenant, "GET", SECRETKEY, app_id=app_id))
+    return call(tenant, "GET", SECRETKEY, app_id=app_id, into=SecretKey).value.secretkey
 
 
 def secretkey_renew(tenant: Tenant, app_id: str) -> str:
-    """A new secret key; OutcomeUnknown when the answer was lost (the key may have changed)."""
-    try:
-        return parse_secret_key(call(tenant, "POST", SECRETKEY, app_id=app_id))
-    except errors.BadUpstreamResponse as error:
-        # The renewal was answered 200 but unreadably: it has most likely happened.
-        raise errors.OutcomeUnknown(transaction_id=error.transaction_id) from None
+    """A new secret key; OutcomeUnknown when the answer was lost or unreadable (the key may have
+    changed)."""
+    return call(tenant, "POST", SECRETKEY, app_id=app_id, into=SecretKey).value.secretkey
