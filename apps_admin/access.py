@@ -43,12 +43,26 @@ def visible_tenants(user) -> list[tuple[Tenant, Role]]:
     return sorted(((m.tenant, Role(m.role)) for m in memberships), key=lambda pair: pair[0].name)
 
 
+def _tenant_and_role(user, tenant_id: str) -> tuple[Tenant | None, Role | None]:
+    """The tenant and the user's role in it, in one query; (None, None) for non-members."""
+    if not user.is_authenticated or not user.is_active:
+        return None, None
+    if user.is_superuser:
+        tenant = Tenant.objects.filter(tenant_id=tenant_id).first()
+        return tenant, Role.ADMIN if tenant else None
+    membership = (
+        Membership.objects.filter(user=user, tenant__tenant_id=tenant_id)
+        .select_related("tenant")
+        .first()
+    )
+    return (membership.tenant, Role(membership.role)) if membership else (None, None)
+
+
 def tenant_for(request: HttpRequest, tenant_id: str, needed: Role) -> tuple[Tenant, Role]:
     """The tenant and the user's role, or Http404 / PermissionDenied (audited)."""
     tenant_id = str(tenant_id).lower()
     well_formed = TENANT_ID.fullmatch(tenant_id) is not None
-    tenant = Tenant.objects.filter(tenant_id=tenant_id).first() if well_formed else None
-    role = role_in(request.user, tenant) if tenant else None
+    tenant, role = _tenant_and_role(request.user, tenant_id) if well_formed else (None, None)
     if role is None:
         audit.record(request, "access.denied", outcome="denied", tenant_id=tenant_id)
         raise Http404(NOT_FOUND)

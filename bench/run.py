@@ -126,6 +126,7 @@ def scenarios(emulator_url: str, client: PortalClient, tenant: dict, app_id: str
             f"{client.base_url}/api/tenants/{tid}/apps?expandApps"
         ).json(),
         "page_detail": lambda: client.page(f"/tenants/{tid}/apps/{app_id}/"),
+        "page_floor": lambda: client.page(f"/bench/floor/{tid}/{app_id}/"),
         "api_get": lambda: client.api.get(
             f"{client.base_url}/api/tenants/{tid}/apps/{app_id}"
         ).json(),
@@ -136,6 +137,7 @@ BASELINE = {
     "page_list": "direct_list",
     "api_list": "direct_list",
     "page_detail": "direct_get",
+    "page_floor": "direct_get",
     "api_get": "direct_get",
 }
 

@@ -101,7 +101,8 @@ def portal_environment(workdir: Path, cache_url: str) -> dict[str, str]:
     return {
         **inherited,
         "PORTAL_ENV_FILE": os.devnull,
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        # The portal's settings plus the benchmark's floor page (bench/urls.py).
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DEBUG": "off",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "FIELD_ENCRYPTION_KEYS": "q2Qm0gq0VJ1i0bJm2H9pQ6nX7R5yE3tK8uW4sZ1aC0M=",

@@ -41,6 +41,15 @@ def test_the_role_table(users, tenant, actor, browse, manage, secrets):
                 access.tenant_for(request, tenant.tenant_id, needed)
 
 
+@pytest.mark.parametrize("actor", ["viewer", "superuser"])
+def test_the_tenant_and_the_role_take_one_query(users, tenant, actor, django_assert_num_queries):
+    request = request_by(users[actor])
+    with django_assert_num_queries(1):
+        found, role = access.tenant_for(request, tenant.tenant_id, Role.VIEWER)
+    assert (found, role) == (tenant, Role.VIEWER if actor == "viewer" else Role.ADMIN)
+    assert found.name == tenant.name
+
+
 def test_a_non_member_gets_404_as_if_the_tenant_did_not_exist(users, tenant):
     request = request_by(users["outsider"])
     with pytest.raises(Http404) as existing:

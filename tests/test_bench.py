@@ -6,7 +6,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = {"direct_list", "direct_get", "page_list", "api_list", "page_detail", "api_get"}
+SCENARIOS = {
+    "direct_list",
+    "direct_get",
+    "page_list",
+    "api_list",
+    "page_detail",
+    "page_floor",
+    "api_get",
+}
 
 
 def test_the_benchmark_runs_and_reports_what_it_promises(tmp_path):
