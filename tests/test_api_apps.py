@@ -218,3 +218,12 @@ def test_the_create_form_of_the_browsable_api_creates_an_app(users, url):
     app = response.json()
     assert app["domains"] == ["one.example.com", "two.example.com"]
     assert app["permissions"] == ["TURN"]
+
+
+def test_the_browsable_api_shows_a_created_app_and_a_list_as_ecl_sent_them(users, url):
+    client = login(APIClient(), users["editor"])
+    created = client.post(url, {"description": "Shown in HTML"}, HTTP_ACCEPT="text/html")
+    assert created.status_code == 200
+    assert "&quot;description&quot;: &quot;Shown in HTML&quot;" in created.content.decode()
+    listed = client.get(url + "?expandApps", HTTP_ACCEPT="text/html").content.decode()
+    assert "&quot;usage_summary&quot;: {" in listed  # ECL's field names, indented for reading
