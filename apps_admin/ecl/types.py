@@ -164,8 +164,8 @@ def _not_fitting(into: Any, error: str) -> BadUpstreamResponse:
     if missing:
         field = f"{field}.{missing['field']}" if field else missing["field"]
     elif not field:
-        # A check of ours (`id`), or the app itself is no object.
-        field = text if text in ("id",) else "not an object"
+        # AppSummary.__post_init__ refusing an empty id says "id"; else the app is no object.
+        field = "id" if text == "id" else "not an object"
     # `field` names ECL's field (usage_summary, ...): the same in every language.
     return BadUpstreamResponse(
         format_lazy(_("ECL sent an app this portal cannot read ({what})."), what=field)
