@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from .models import App, Tenant
 from .reply import (
     APP_DOES_NOT_EXIST,
-    NOT_AUTHENTICATED,
     TENANT_DELETED,
     TENANT_SUSPENDED,
     HttpError,
@@ -21,10 +21,18 @@ from .timefmt import format_jst, now_jst, usage_months
 from .validation import parse_app_fields
 
 _TENANT_REFUSALS = {"suspended": TENANT_SUSPENDED, "deleted": TENANT_DELETED}
+_DELETE_ANSWERS: dict[str, Callable[[], Reply]] = {
+    "{}": lambda: json_reply(200, {}),
+    "empty": lambda: Reply(200, b""),
+    "204": lambda: Reply(204, b""),
+}
 
 
 def list_apps(state: EmulatorState, req: Request) -> Reply:
-    """`GET /tenants/{tenant_id}/apps[?expandApps]`: a join of each app's cached JSON."""
+    """`GET /tenants/{tenant_id}/apps[?expandApps]`: a join of each app's cached JSON.
+
+    A tenant without apps gets `[]`, or `null` with the `empty_list` setting.
+    """
     expand = _expand_apps(req.query_value("expandApps"))
     months = usage_months()
     with state.lock:
@@ -33,17 +41,22 @@ def list_apps(state: EmulatorState, req: Request) -> Reply:
             fragments = [app.full_json(months) for app in tenant.apps.values()]
         else:
             fragments = [app.short_json() for app in tenant.apps.values()]
+    if not fragments and state.variants.empty_list == "null":
+        return Reply(200, b"null")
     return Reply(200, ("[" + ",".join(fragments) + "]").encode())
 
 
 def create_app(state: EmulatorState, req: Request) -> Reply:
-    """`POST /tenants/{tenant_id}/apps`: 200 (not 201) with the new app, active by default."""
+    """`POST /tenants/{tenant_id}/apps`: 200 (not 201) with the new app, active by default.
+
+    The `create_status` setting can make it 201.
+    """
     fields, error = _checked_fields(req)
     with state.lock:
         tenant = _tenant(state, req)
         if error is not None:
             raise error
-        return _app_reply(state.new_app(tenant, fields))
+        return _app_reply(state.new_app(tenant, fields), state.variants.create_status)
 
 
 def get_app(state: EmulatorState, req: Request) -> Reply:
@@ -60,16 +73,17 @@ def update_app(state: EmulatorState, req: Request) -> Reply:
         if error is not None:
             raise error
         apply_fields(app, fields)
+        app.unplant(fields)
         app.updated_at = _later_stamp(app.updated_at)
         return _app_reply(app)
 
 
 def delete_app(state: EmulatorState, req: Request) -> Reply:
-    """`DELETE /tenants/{tenant_id}/apps/{app_id}`: 200 with `{}`."""
+    """`DELETE /tenants/{tenant_id}/apps/{app_id}`: 200 with `{}`, or as `delete_answer` says."""
     with state.lock:
         tenant = _tenant(state, req)
         del tenant.apps[_app(tenant, req).id]
-    return json_reply(200, {})
+    return _DELETE_ANSWERS[state.variants.delete_answer]()
 
 
 def get_secret_key(state: EmulatorState, req: Request) -> Reply:
@@ -96,11 +110,10 @@ def _expand_apps(value: str | None) -> bool:
 def _tenant(state: EmulatorState, req: Request) -> Tenant:
     """The path's tenant after the token and tenant state checks (call with the lock held)."""
     tenant_id = req.params["tenant_id"]
-    if not state.token_valid_for(req.header("X-Auth-Token"), tenant_id):
-        raise HttpError(403, NOT_AUTHENTICATED)
     tenant = state.tenants.get(tenant_id)
-    if tenant is None:
-        raise HttpError(403, NOT_AUTHENTICATED)
+    if tenant is None or not state.token_valid_for(req.header("X-Auth-Token"), tenant_id):
+        refusal = state.variants.expired_token  # 403 Not authenticated unless configured
+        raise HttpError(refusal.status, refusal.message)
     refusal = _TENANT_REFUSALS.get(tenant.state)
     if refusal is not None:
         raise HttpError(403, refusal)
@@ -124,8 +137,8 @@ def _checked_fields(req: Request) -> tuple[dict[str, Any], HttpError | None]:
         return {}, error
 
 
-def _app_reply(app: App) -> Reply:
-    return Reply(200, app.full_json().encode())
+def _app_reply(app: App, status: int = 200) -> Reply:
+    return Reply(status, app.full_json().encode())
 
 
 def _later_stamp(previous: str) -> str:

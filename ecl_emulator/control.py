@@ -19,7 +19,8 @@ class EmulatorControlError(RuntimeError):
 
 
 class EmulatorControl:
-    """Drive a running emulator: tenants, faults, tokens, statistics, reset and settings."""
+    """Drive a running emulator: tenants, planted apps, faults, tokens, statistics, the request
+    journal, reset and settings."""
 
     def __init__(self, base_url: str, *, timeout: float = _TIMEOUT) -> None:
         self.base_url = base_url.rstrip("/")
@@ -90,17 +91,59 @@ class EmulatorControl:
         return self._call("POST", "/stats/reset")
 
     def reset(self) -> dict[str, Any]:
-        """Forget every tenant, token, fault and counter (the demo tenant comes back)."""
+        """Forget every tenant, token, fault, counter, journaled request and setting (the demo
+        tenant comes back)."""
         return self._call("POST", "/reset")
 
-    def set_config(self, token_ttl: int | None = None) -> dict[str, Any]:
-        """Change settings; `token_ttl` applies to tokens issued afterwards (0: born expired)."""
-        body = {} if token_ttl is None else {"token_ttl": token_ttl}
+    def set_config(
+        self,
+        token_ttl: int | None = None,
+        *,
+        create_status: int | None = None,
+        delete_answer: str | None = None,
+        error_format: str | None = None,
+        expired_token: dict[str, Any] | None = None,
+        empty_list: str | None = None,
+    ) -> dict[str, Any]:
+        """Change the settings given (None leaves one as it is); see `PATCH /_emulator/config`.
+
+        `token_ttl` applies to tokens issued afterwards (0: born expired); `create_status` 200
+        or 201; `delete_answer` "{}", "empty" or "204"; `error_format` "contract", "flat",
+        "error_string", "detail", "errors", "text", "html" or "empty"; `expired_token`
+        `{"status": 401 or 403, "message": text}`; `empty_list` "[]" or "null".
+        """
+        settings = {
+            "token_ttl": token_ttl,
+            "create_status": create_status,
+            "delete_answer": delete_answer,
+            "error_format": error_format,
+            "expired_token": expired_token,
+            "empty_list": empty_list,
+        }
+        body = {name: value for name, value in settings.items() if value is not None}
         return self._call("PATCH", "/config", body)
 
-    def config(self) -> dict[str, Any]:
-        """The current settings."""
-        return self._call("GET", "/config")
+    def config(self, *, show_all: bool = False) -> dict[str, Any]:
+        """The current settings: `token_ttl` and those changed, or every one with `show_all`."""
+        return self._call("GET", "/config?all" if show_all else "/config")
+
+    def plant_app(self, tenant_id: str, **fields: Any) -> dict[str, Any]:
+        """Add an app with unchecked values and JSON oddities; returns its JSON as it will be sent.
+
+        Keywords: `description`, `domains`, `permissions`, `status`, `recording_bucket_name`,
+        `recording_service_account_key`, `raw` (key -> JSON value shown instead) and `omit`
+        (keys left out); see `POST /_emulator/tenants/{tenant_id}/apps`.
+        """
+        return self._call("POST", f"/tenants/{tenant_id}/apps", fields, expect=201)
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The last 200 identity and apps API requests, oldest first: `{"method", "path",
+        "query", "body"}` each, passwords masked."""
+        return self._call("GET", "/requests")["requests"]
+
+    def clear_requests(self) -> None:
+        """Forget the requests journaled so far."""
+        self._call("DELETE", "/requests")
 
     def _call(
         self, method: str, path: str, body: dict[str, Any] | None = None, expect: int = 200

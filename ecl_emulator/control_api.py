@@ -6,14 +6,19 @@ import re
 from typing import Any
 
 from .faults import FaultError, parse_latency, parse_rule
-from .models import TENANT_STATES
+from .models import TENANT_STATES, Planted
 from .reply import HttpError, Reply, json_reply
 from .request import Request
 from .state import ConflictError, EmulatorState
 from .validation import parse_json
+from .variants import NAMES as VARIANT_NAMES
+from .variants import SettingError
 
 MAX_SEEDED_APPS = 200_000
 _TENANT_ID = re.compile(r"[0-9a-f]{32}")
+_PLANT_STRINGS = ("description", "status", "recording_bucket_name", "recording_service_account_key")
+_PLANT_LISTS = ("domains", "permissions")
+_SETTINGS = {"token_ttl"} | VARIANT_NAMES
 
 
 def create_tenant(state: EmulatorState, req: Request) -> Reply:
@@ -60,13 +65,82 @@ def update_tenant(state: EmulatorState, req: Request) -> Reply:
     return json_reply(200, {"tenant_id": tenant.tenant_id, "state": new_state})
 
 
+def plant_app(state: EmulatorState, req: Request) -> Reply:
+    """`POST /_emulator/tenants/{tenant_id}/apps`: add an app with values the apps API would
+    refuse, and oddities in its JSON; 201 with the app's JSON as it will be sent, 404 for an
+    unknown tenant.
+
+    Optional keys, set without the apps API's checks: `description`, `status`,
+    `recording_bucket_name`, `recording_service_account_key` (strings: a `"frozen"` status, a
+    description over 128 characters...), `domains` and `permissions` (lists of strings:
+    `"example.com:8080"`, `"*.example.com"`, a permission outside the five known). Then, on the
+    app's JSON in lists, GET, PUT and create answers:
+    - `raw`: an object; each key's value replaces (or adds) that key exactly as given, any JSON
+      value (`{"created_at": "2023-01-01T00:00:00"}`, `{"usage_summary": []}`, `{"id": "../x"}`,
+      `{"status": null}`). A list without `expandApps` only shows `id`, `apikey` and
+      `description`, so only those are replaced there.
+    - `omit`: a list of keys left out (`["status"]`).
+    The app takes the tenant's next numeric id and stays reachable at `/tenants/{t}/apps/{id}`
+    whatever `raw` shows. A successful PUT drops what was planted for the keys its fields write
+    (`description`, `domains`, `permissions`, `status`; `recording_bucket_name` and
+    `recording_service_account_key` write `recording`); the other keys keep their oddity.
+    """
+    body = _object(req)
+    unknown = set(body) - {*_PLANT_STRINGS, *_PLANT_LISTS, "raw", "omit"}
+    if unknown:
+        raise HttpError(400, f"Unknown keys: {', '.join(sorted(unknown))}")
+    fields = {name: _string(body, name) for name in _PLANT_STRINGS if name in body}
+    fields.update({name: _strings(body, name) for name in _PLANT_LISTS if name in body})
+    raw = body.get("raw", {})
+    if not isinstance(raw, dict):
+        raise HttpError(400, "raw must be a JSON object")
+    planted = Planted(raw=raw, omit=_strings(body, "omit") if "omit" in body else [])
+    app_json = state.plant_app(req.params["tenant_id"], fields, planted)
+    if app_json is None:
+        raise HttpError(404, "No such tenant")
+    return Reply(201, app_json.encode())
+
+
+def get_requests(state: EmulatorState, req: Request) -> Reply:
+    """`GET /_emulator/requests`: `{"requests": [...]}`, the last 200 requests that reached
+    `/v3/auth/tokens` or the apps API (faulted ones too), oldest first.
+
+    Each is `{"method", "path", "query", "body"}`: `query` is the raw query string (`""` when
+    none); `body` is the parsed JSON, null when empty, or the text when not JSON. In identity
+    bodies every `password` value is `"***"` (a non-JSON identity body is `"***"` whole).
+    """
+    return json_reply(200, {"requests": state.journal.entries()})
+
+
+def clear_requests(state: EmulatorState, req: Request) -> Reply:
+    """`DELETE /_emulator/requests`: forget them; answers `{"requests": []}`."""
+    state.journal.clear()
+    return json_reply(200, {"requests": []})
+
+
 def get_faults(state: EmulatorState, req: Request) -> Reply:
     """`GET /_emulator/faults`: the latency and the rules not used up yet."""
     return json_reply(200, state.faults.snapshot())
 
 
 def set_faults(state: EmulatorState, req: Request) -> Reply:
-    """`POST /_emulator/faults`: replace the rules and/or the latency (absent keys stay)."""
+    """`POST /_emulator/faults`: replace the rules and/or the latency (absent keys stay).
+
+    `{"latency_ms": 0..600000, "rules": [rule, ...]}`. A rule fails the next `count` (1)
+    requests of `method` (`GET`, `POST`, `PUT`, `DELETE` or `*`, the default) whose path
+    matches the regex `path` (searched, no query string), `when` (`before`, the default, or
+    `after`) the handler runs, with a `probability` (0 < p <= 1, default 1), by exactly one of:
+    - `status`: that HTTP status with an `Injected fault` error (on apps API paths written as
+      the `error_format` setting says);
+    - `action`: `reset` (the connection is reset), `hang` (no answer until the client gives up
+      or the emulator stops), `malformed` (a 200 whose body is not JSON),
+      `trickle` (the normal answer, the handler having run whatever `when` says: status and
+      headers at once, with the whole Content-Length, then the body `chunk_bytes` (1, up to
+      65536) at a time every `interval_ms` (1000, 1 to 60000)), or
+      `oversized` (a 200 valid JSON list of expanded apps of at least `size_bytes` bytes,
+      default 100000000, 1000 to 2000000000, generated while it is written).
+    Faults apply to identity and apps API routes, never to the controls.
+    """
     body = _object(req)
     try:
         latency = parse_latency(body["latency_ms"]) if "latency_ms" in body else None
@@ -104,28 +178,59 @@ def reset_stats(state: EmulatorState, req: Request) -> Reply:
 
 
 def reset(state: EmulatorState, req: Request) -> Reply:
-    """`POST /_emulator/reset`: back to the start-up state (the demo tenant seeded again)."""
+    """`POST /_emulator/reset`: back to the start-up state (the demo tenant seeded again), with
+    no faults, an empty request journal and every setting at its default."""
     state.reset()
     return json_reply(200, {"tenants": sorted(state.tenants)})
 
 
 def get_config(state: EmulatorState, req: Request) -> Reply:
-    """`GET /_emulator/config`."""
-    return json_reply(200, {"token_ttl": state.token_ttl})
+    """`GET /_emulator/config[?all]`: `token_ttl` and every setting changed from its default;
+    with `?all`, every setting (see `update_config`)."""
+    return json_reply(200, _config(state, req))
 
 
 def update_config(state: EmulatorState, req: Request) -> Reply:
-    """`PATCH /_emulator/config` with `{"token_ttl": seconds}`; 0 issues expired tokens."""
+    """`PATCH /_emulator/config` with any of these settings (all or nothing; an unknown key or a
+    bad value is a 400 with a message); answers like `GET`. Defaults are the contract's.
+    - `token_ttl`: seconds, 0 to 864000 (3600); applies to tokens issued afterwards, 0 issues
+      expired tokens.
+    - `create_status`: 200 (default) or 201, the status of a successful create (same body).
+    - `delete_answer`: `"{}"` (default: 200 with `{}`), `"empty"` (200, Content-Length 0) or
+      `"204"` (204 No Content, no body).
+    - `error_format`: how every error of the apps API routes is written (the apps API's own
+      errors and injected `status` faults on its paths; identity errors keep Keystone's shape):
+      `"contract"` (default, `{"error": {"code": n, "message": text}}`), `"flat"`
+      (`{"code": n, "message": text}`), `"error_string"` (`{"error": text}`), `"detail"`
+      (`{"detail": text}`), `"errors"` (`{"errors": [{"message": text}]}`), `"text"` (the text
+      alone, text/plain; charset=utf-8), `"html"` (a gateway's page, text/html; charset=utf-8:
+      `<html><head><title>{code} {reason}</title></head><body><h1>{code} {reason}</h1>
+      <p>{text}</p></body></html>`, no line break) or `"empty"` (no body, Content-Length 0).
+    - `expired_token`: `{"status": 401 or 403, "message": text}` (default `{"status": 403,
+      "message": "Not authenticated"}`), how the apps API refuses a missing, malformed,
+      revoked, expired or wrong-tenant token.
+    - `empty_list`: `"[]"` (default) or `"null"`, how the list of a tenant without apps is
+      written.
+    """
     body = _object(req)
-    unknown = set(body) - {"token_ttl"}
+    unknown = set(body) - _SETTINGS
     if unknown:
         raise HttpError(400, f"Unknown settings: {', '.join(sorted(unknown))}")
-    if "token_ttl" in body:
-        ttl = body["token_ttl"]
-        if isinstance(ttl, bool) or not isinstance(ttl, int) or not 0 <= ttl <= 10 * 86400:
-            raise HttpError(400, "token_ttl must be an integer number of seconds, 0 to 864000")
-        state.set_token_ttl(ttl)
-    return json_reply(200, {"token_ttl": state.token_ttl})
+    ttl = body.get("token_ttl", state.token_ttl)
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or not 0 <= ttl <= 10 * 86400:
+        raise HttpError(400, "token_ttl must be an integer number of seconds, 0 to 864000")
+    changes = {name: value for name, value in body.items() if name in VARIANT_NAMES}
+    try:
+        variants = state.variants.updated(changes)
+    except SettingError as exc:
+        raise HttpError(400, str(exc)) from None
+    state.configure(token_ttl=ttl, variants=variants)
+    return json_reply(200, _config(state, req))
+
+
+def _config(state: EmulatorState, req: Request) -> dict[str, Any]:
+    show_all = req.query_value("all") is not None
+    return {"token_ttl": state.token_ttl, **state.variants.as_dict(show_all=show_all)}
 
 
 def _object(req: Request) -> dict[str, Any]:
@@ -142,3 +247,16 @@ def _tenant_state(value: Any) -> str:
     if value not in TENANT_STATES:
         raise HttpError(400, f"state must be one of {', '.join(TENANT_STATES)}")
     return value
+
+
+def _string(body: dict[str, Any], name: str) -> str:
+    if not isinstance(body[name], str):
+        raise HttpError(400, f"{name} must be a string")
+    return body[name]
+
+
+def _strings(body: dict[str, Any], name: str) -> list[str]:
+    value = body[name]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise HttpError(400, f"{name} must be a list of strings")
+    return list(value)

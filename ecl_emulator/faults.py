@@ -9,10 +9,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 RULE_METHODS = ("GET", "POST", "PUT", "DELETE", "*")
-ACTIONS = ("reset", "hang", "malformed")
+ACTIONS = ("reset", "hang", "malformed", "trickle", "oversized")
 WHENS = ("before", "after")
-_RULE_KEYS = {"method", "path", "count", "when", "status", "action", "probability"}
 _NO_BODY_STATUSES = (204, 304)
+# The options of an action: name -> (default, lowest, highest).
+ACTION_OPTIONS: dict[str, dict[str, tuple[int, int, int]]] = {
+    "trickle": {"interval_ms": (1000, 1, 60_000), "chunk_bytes": (1, 1, 65_536)},
+    "oversized": {"size_bytes": (100_000_000, 1_000, 2_000_000_000)},
+}
+_OPTION_NAMES = {name for options in ACTION_OPTIONS.values() for name in options}
+_RULE_KEYS = {"method", "path", "count", "when", "status", "action", "probability"} | _OPTION_NAMES
 
 
 class FaultError(ValueError):
@@ -21,7 +27,11 @@ class FaultError(ValueError):
 
 @dataclass
 class FaultRule:
-    """Fail the next `count` requests whose method and path match, before or after handling."""
+    """Fail the next `count` requests whose method and path match, before or after handling.
+
+    `options` holds the checked options of the action (`interval_ms` and `chunk_bytes` of
+    `trickle`, `size_bytes` of `oversized`), defaults filled in.
+    """
 
     method: str
     path: str
@@ -30,6 +40,7 @@ class FaultRule:
     status: int | None = None
     action: str | None = None
     probability: float = 1.0
+    options: dict[str, int] = field(default_factory=dict)
     # Seeded, so that a load test with a 20% failure rate fails the same requests every run.
     _chance: random.Random = field(default_factory=lambda: random.Random(20), repr=False)
 
@@ -58,6 +69,7 @@ class FaultRule:
             rule["status"] = self.status
         else:
             rule["action"] = self.action
+            rule.update(self.options)
         return rule
 
 
@@ -84,6 +96,22 @@ def parse_rule(raw: Any) -> FaultRule:
     when = raw.get("when", "before")
     if when not in WHENS:
         raise FaultError("when must be 'before' or 'after'")
+    status, action = _status_or_action(raw)
+    if action == "trickle":
+        when = "after"  # the answer being trickled is the normal one: the handler runs first
+    return FaultRule(
+        method.upper(),
+        path,
+        count,
+        when,
+        status=status,
+        action=action,
+        probability=_probability(raw),
+        options=_action_options(raw, action),
+    )
+
+
+def _status_or_action(raw: dict[str, Any]) -> tuple[int | None, str | None]:
     if ("status" in raw) == ("action" in raw):
         raise FaultError("A rule needs exactly one of status or action")
     status = raw.get("status")
@@ -97,14 +125,31 @@ def parse_rule(raw: Any) -> FaultRule:
     action = raw.get("action")
     if "action" in raw and action not in ACTIONS:
         raise FaultError(f"action must be one of {', '.join(ACTIONS)}")
+    return status, action
+
+
+def _probability(raw: dict[str, Any]) -> float:
     probability = raw.get("probability", 1.0)
     if isinstance(probability, bool) or not isinstance(probability, int | float):
         raise FaultError("probability must be a number above 0 and at most 1")
     if not 0 < probability <= 1:
         raise FaultError("probability must be a number above 0 and at most 1")
-    return FaultRule(
-        method.upper(), path, count, when, status=status, action=action, probability=probability
-    )
+    return probability
+
+
+def _action_options(raw: dict[str, Any], action: str | None) -> dict[str, int]:
+    """The action's options, defaults filled in; an option of another action is refused."""
+    allowed = ACTION_OPTIONS.get(action or "", {})
+    stray = sorted((_OPTION_NAMES - set(allowed)) & set(raw))
+    if stray:
+        raise FaultError(f"{', '.join(stray)} cannot be used with this rule's status or action")
+    options: dict[str, int] = {}
+    for name, (default, low, high) in allowed.items():
+        value = raw.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise FaultError(f"{name} must be an integer from {low} to {high}")
+        options[name] = value
+    return options
 
 
 def parse_latency(raw: Any) -> int:

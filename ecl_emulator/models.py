@@ -9,6 +9,15 @@ from .reply import dumps
 from .timefmt import usage_months
 
 TENANT_STATES = ("active", "suspended", "deleted")
+# The key of the app's JSON that each create/update field writes.
+FIELD_KEYS = {
+    "description": "description",
+    "domains": "domains",
+    "permissions": "permissions",
+    "status": "status",
+    "recording_bucket_name": "recording",
+    "recording_service_account_key": "recording",
+}
 
 
 @dataclass
@@ -22,6 +31,28 @@ class Usage:
     def as_dict(self) -> dict[str, Any]:
         """The `{"signaling", "turn", "sfu"}` object of `usage_summary`."""
         return {"signaling": self.signaling, "turn": self.turn, "sfu": self.sfu}
+
+
+@dataclass
+class Planted:
+    """Oddities planted in an app's JSON: keys replaced (or added) as given, keys left out."""
+
+    raw: dict[str, Any] = field(default_factory=dict)
+    omit: list[str] = field(default_factory=list)
+
+    def apply(self, obj: dict[str, Any], *, add: bool = True) -> dict[str, Any]:
+        """`obj` with the planted keys; `add=False` only replaces keys `obj` already has."""
+        for key, value in self.raw.items():
+            if add or key in obj:
+                obj[key] = value
+        for key in self.omit:
+            obj.pop(key, None)
+        return obj
+
+    def forget(self, keys: set[str]) -> None:
+        """Drop what was planted for these keys, so they read normally again."""
+        self.raw = {key: value for key, value in self.raw.items() if key not in keys}
+        self.omit = [key for key in self.omit if key not in keys]
 
 
 @dataclass(eq=False)
@@ -41,6 +72,7 @@ class App:
     service_account_key: str = ""
     usage_previous: Usage = field(default_factory=Usage)
     usage_current: Usage = field(default_factory=Usage)
+    planted: Planted | None = None
     # Serialised fragments, rebuilt lazily after a change (`invalidate`) or a new month.
     _full: str | None = field(default=None, repr=False)
     _short: str | None = field(default=None, repr=False)
@@ -57,6 +89,12 @@ class App:
         self._full = None
         self._short = None
 
+    def unplant(self, fields: dict[str, Any]) -> None:
+        """After a successful update: the JSON keys the update's fields write read normally."""
+        if self.planted is not None and fields:
+            self.planted.forget({FIELD_KEYS[name] for name in fields})
+            self.invalidate()
+
     def full_json(self, months: tuple[str, str] | None = None) -> str:
         """The whole app object as JSON (expanded lists, GET, PUT, create)."""
         months = months or usage_months()
@@ -66,16 +104,20 @@ class App:
         return self._full
 
     def short_json(self) -> str:
-        """The `{id, apikey, description}` object of a list without `expandApps`."""
+        """The `{id, apikey, description}` object of a list without `expandApps`.
+
+        Planted values replace these three keys only: a planted key of its own is not added.
+        """
         if self._short is None:
-            self._short = dumps(
-                {"id": self.id, "apikey": self.apikey, "description": self.description}
-            )
+            short = {"id": self.id, "apikey": self.apikey, "description": self.description}
+            if self.planted is not None:
+                self.planted.apply(short, add=False)
+            self._short = dumps(short)
         return self._short
 
     def _full_object(self, months: tuple[str, str]) -> dict[str, Any]:
         previous, current = months
-        return {
+        obj = {
             "id": self.id,
             "apikey": self.apikey,
             "description": self.description,
@@ -90,6 +132,7 @@ class App:
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
+        return self.planted.apply(obj) if self.planted is not None else obj
 
 
 @dataclass(eq=False)

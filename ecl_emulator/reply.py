@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from typing import Any
 
@@ -23,6 +24,13 @@ INJECTED_FAULT = "Injected fault"
 
 KEYSTONE_UNAUTHORIZED = "The request you have made requires authentication."
 
+# How an error of the apps API can be written (`error_format` of `PATCH /_emulator/config`).
+ERROR_FORMATS = ("contract", "flat", "error_string", "detail", "errors", "text", "html", "empty")
+_HTML_PAGE = (
+    "<html><head><title>{code} {reason}</title></head>"
+    "<body><h1>{code} {reason}</h1><p>{text}</p></body></html>"
+)
+
 
 @dataclass
 class Reply:
@@ -32,6 +40,8 @@ class Reply:
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
     close: bool = False
+    # The error text of an error answer (None otherwise), so it can be written another way.
+    message: str | None = None
 
 
 def dumps(obj: Any) -> str:
@@ -57,7 +67,34 @@ def error_reply(status: int, message: str, *, keystone: bool = False, close: boo
     """Answer an error in the emulator's shape."""
     reply = json_reply(status, error_body(status, message, keystone=keystone))
     reply.close = close
+    reply.message = message
     return reply
+
+
+def restyled(reply: Reply, error_format: str) -> Reply:
+    """An apps API error written in `error_format` (one of ERROR_FORMATS); other answers as is."""
+    if reply.message is None or error_format == "contract":
+        return reply
+    body, content_type = _styled_body(reply.status, reply.message, error_format)
+    headers = {**reply.headers, "Content-Type": content_type}
+    return replace(reply, body=body, headers=headers)
+
+
+def _styled_body(status: int, text: str, error_format: str) -> tuple[bytes, str]:
+    if error_format == "text":
+        return text.encode(), "text/plain; charset=utf-8"
+    if error_format == "html":
+        page = _HTML_PAGE.format(code=status, reason=_title(status), text=html.escape(text, False))
+        return page.encode(), "text/html; charset=utf-8"
+    if error_format == "empty":
+        return b"", "application/json"
+    shapes: dict[str, Any] = {
+        "flat": {"code": status, "message": text},
+        "error_string": {"error": text},
+        "detail": {"detail": text},
+        "errors": {"errors": [{"message": text}]},
+    }
+    return dumps(shapes[error_format]).encode(), "application/json"
 
 
 def _title(status: int) -> str:

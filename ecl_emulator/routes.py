@@ -65,6 +65,12 @@ ROUTES = [
     ),
     Route("/_emulator/tenants", CONTROL, {"POST": control_api.create_tenant}),
     Route("/_emulator/tenants/{tenant_id}", CONTROL, {"PATCH": control_api.update_tenant}),
+    Route("/_emulator/tenants/{tenant_id}/apps", CONTROL, {"POST": control_api.plant_app}),
+    Route(
+        "/_emulator/requests",
+        CONTROL,
+        {"GET": control_api.get_requests, "DELETE": control_api.clear_requests},
+    ),
     Route(
         "/_emulator/faults",
         CONTROL,

@@ -19,8 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from . import routes
+from .bodies import oversized_list, pieces
 from .faults import FaultRule
-from .reply import INJECTED_FAULT, INVALID_REQUEST, HttpError, Reply, error_reply
+from .reply import INJECTED_FAULT, INVALID_REQUEST, HttpError, Reply, error_reply, restyled
 from .request import Request
 from .state import EmulatorState
 
@@ -183,19 +184,29 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             return
         if route is not None:
             state.count_call(kind, routes.stats_key(self.command, route))
+        if kind in (routes.AUTH, routes.API):
+            state.journal.record(req.method, path, query, req.body, secret=kind == routes.AUTH)
         rule = state.faults.take(self.command, path)
         latency = state.faults.latency_ms
         if latency and self.server.stop_event.wait(latency / 1000):
             self._abort()
             return
         if rule is not None and rule.when == "before":
-            self._fault(rule, started)
+            self._fault(rule, started, kind)
             return
-        reply = body_error or self._handle(route, req)
-        if rule is not None:
-            self._fault(rule, started)
-            return
-        self._send_reply(reply, started)
+        reply = self._styled(kind, body_error or self._handle(route, req))
+        if rule is not None and rule.action == "trickle":
+            self._trickle(reply, rule, started)
+        elif rule is not None:
+            self._fault(rule, started, kind)
+        else:
+            self._send_reply(reply, started)
+
+    def _styled(self, kind: str | None, reply: Reply) -> Reply:
+        """An error of an apps API route written as the `error_format` setting says."""
+        if kind != routes.API:
+            return reply
+        return restyled(reply, self.server.state.variants.error_format)
 
     def _handle(self, route: routes.Route | None, req: Request) -> Reply:
         if route is None:
@@ -287,16 +298,26 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         return self.server.base_url
 
     def _send_reply(self, reply: Reply, started: float | None = None) -> None:
+        head, transaction_id = self._head(reply)
+        body = b"" if self.command == "HEAD" else reply.body
+        self.wfile.write(head + body)
+        self._log(reply.status, started, transaction_id)
+
+    def _head(self, reply: Reply, length: int | None = None) -> tuple[bytes, str]:
+        """The status line and headers of `reply` (a body of `length` bytes, by default its
+        own), and the transaction id they carry."""
         if reply.close:
             self.close_connection = True
         headers = {
             "Content-Type": "application/json",
-            "Content-Length": str(len(reply.body)),
+            "Content-Length": str(len(reply.body) if length is None else length),
             "ECL-Transaction-ID": str(uuid.uuid4()),
             "Date": formatdate(usegmt=True),
             "Server": self.server_version,
         }
         headers.update(reply.headers)
+        if reply.status == HTTPStatus.NO_CONTENT:
+            del headers["Content-Type"], headers["Content-Length"]
         if self.close_connection:
             headers["Connection"] = "close"
         try:
@@ -306,9 +327,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         lines = [f"HTTP/1.1 {reply.status} {phrase}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
-        body = b"" if self.command == "HEAD" else reply.body
-        self.wfile.write(head + body)
-        self._log(reply.status, started, headers["ECL-Transaction-ID"])
+        return head, headers["ECL-Transaction-ID"]
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Errors found while parsing the request line or headers, answered as JSON too."""
@@ -319,24 +338,67 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             text = "Error"
         self._send_reply(error_reply(int(code), text, close=True))
 
-    def _fault(self, rule: FaultRule, started: float) -> None:
+    def _fault(self, rule: FaultRule, started: float, kind: str | None) -> None:
         if rule.status is not None:
-            self._send_reply(error_reply(rule.status, INJECTED_FAULT), started)
+            reply = self._styled(kind, error_reply(rule.status, INJECTED_FAULT))
+            self._send_reply(reply, started)
         elif rule.action == "malformed":
             self._send_reply(Reply(200, MALFORMED_BODY), started)
         elif rule.action == "hang":
             self._hang()
+        elif rule.action == "oversized":
+            self._oversized(rule.options["size_bytes"], started)
         else:
             self._abort()
         self._log_fault(rule)
 
     def _hang(self) -> None:
         """Answer nothing until the client gives up, the emulator stops, or the cap passes."""
-        deadline = time.monotonic() + self.server.hang_cap
-        while time.monotonic() < deadline and not self.server.stop_event.wait(0.05):
-            if self._client_gone():
-                break
+        self._pause(self.server.hang_cap)
         self._abort()
+
+    def _pause(self, seconds: float) -> bool:
+        """Wait `seconds`; False as soon as the client goes away or the emulator stops."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if self.server.stop_event.wait(min(left, 0.05)) or self._client_gone():
+                return False
+        return True
+
+    def _trickle(self, reply: Reply, rule: FaultRule, started: float) -> None:
+        """The normal answer: headers at once, then the body a few bytes at a time."""
+        head, transaction_id = self._head(reply)
+        body = b"" if self.command == "HEAD" else reply.body
+        interval = rule.options["interval_ms"] / 1000
+        self._log_fault(rule)
+        try:
+            self.wfile.write(head)
+            for index, piece in enumerate(pieces(body, rule.options["chunk_bytes"])):
+                if index and not self._pause(interval):
+                    self._abort()
+                    return
+                self.wfile.write(piece)
+        except OSError:  # the client went away, or stop() shut the socket
+            self._abort()
+            return
+        self._log(reply.status, started, transaction_id)
+
+    def _oversized(self, size: int, started: float) -> None:
+        """A 200 with a valid JSON list of at least `size` bytes, written as it is generated."""
+        length, chunks = oversized_list(size)
+        head, transaction_id = self._head(Reply(200, b""), length)
+        try:
+            self.wfile.write(head)
+            if self.command != "HEAD":
+                for chunk in chunks:
+                    if self.server.stop_event.is_set():
+                        self._abort()
+                        return
+                    self.wfile.write(chunk)
+        except OSError:  # the client stopped reading and closed: nothing more to do
+            self._abort()
+            return
+        self._log(200, started, transaction_id)
 
     def _client_gone(self) -> bool:
         try:

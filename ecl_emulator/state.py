@@ -12,8 +12,10 @@ from typing import Any
 
 from . import seed
 from .faults import FaultSet
-from .models import TENANT_STATES, App, Tenant
+from .journal import RequestJournal
+from .models import TENANT_STATES, App, Planted, Tenant
 from .timefmt import epoch_now, format_jst, now_jst
+from .variants import Variants
 
 # A token of a Fernet-like length (180 characters of URL-safe base64); clients must not
 # assume a fixed length, and the contract warns the real format is changing.
@@ -53,6 +55,8 @@ class EmulatorState:
         self.tenants: dict[str, Tenant] = {}
         self.tokens: dict[str, TokenRecord] = {}
         self.faults = FaultSet(latency_ms)
+        self.variants = Variants()
+        self.journal = RequestJournal()
         self._auth_calls = 0
         self._api_calls = 0
         self._calls: Counter[str] = Counter()
@@ -62,21 +66,26 @@ class EmulatorState:
     # --- whole-state controls -------------------------------------------------------------
 
     def reset(self) -> None:
-        """Back to the start-up state: no tenants (but the demo one), tokens, faults or counts."""
+        """Back to the start-up state: no tenants (but the demo one), tokens, faults, counts,
+        journal or answer variants."""
         with self.lock:
             self.tenants.clear()
             self.tokens.clear()
             self.token_ttl = self.initial_token_ttl
+            self.variants = Variants()
             if self.demo:
                 tenant = seed.demo_tenant()
                 self.tenants[tenant.tenant_id] = tenant
         self.faults.clear(self.initial_latency_ms)
+        self.journal.clear()
         self.reset_stats()
 
-    def set_token_ttl(self, seconds: int) -> None:
-        """Lifetime of tokens issued from now on; 0 issues tokens that are already expired."""
+    def configure(self, *, token_ttl: int, variants: Variants) -> None:
+        """Set the lifetime of tokens issued from now on (0: already expired) and the answer
+        variants, together."""
         with self.lock:
-            self.token_ttl = seconds
+            self.token_ttl = token_ttl
+            self.variants = variants
 
     # --- tenants ----------------------------------------------------------------------------
 
@@ -180,6 +189,19 @@ class EmulatorState:
         apply_fields(app, fields)
         tenant.apps[app.id] = app
         return app
+
+    def plant_app(self, tenant_id: str, fields: dict[str, Any], planted: Planted) -> str | None:
+        """Add an app with unchecked fields and planted JSON oddities; its JSON as it will be
+        sent, or None when there is no such tenant."""
+        with self.lock:
+            tenant = self.tenants.get(tenant_id)
+            if tenant is None:
+                return None
+            app = self.new_app(tenant, fields)
+            if planted.raw or planted.omit:
+                app.planted = planted
+                app.invalidate()
+            return app.full_json()
 
     # --- statistics -------------------------------------------------------------------------
 
