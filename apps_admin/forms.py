@@ -10,15 +10,14 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from apps_admin import rules
-from apps_admin.ecl import App
-from apps_admin.ecl.types import PERMISSIONS
+from apps_admin import app_actions, rules
+from apps_admin.ecl.types import PERMISSIONS, STATUSES
 from apps_admin.views.common import PERMISSION_HELP
 
-KEY_FIELD = "recording_service_account_key"
+KEY_FIELD = app_actions.KEY_FIELD
 KEY_FILE_FIELD = "recording_service_account_key_file"
-# The fields of a PUT body, in the order ECL's reference lists them.
-ECL_FIELDS = ("description", "domains", "permissions", "status", "recording_bucket_name")
+ECL_FIELDS = app_actions.EDITABLE
+RESOLVE_PREFIX = "resolve_"  # the choice between the user's value and ECL's, after a conflict
 
 
 class WriteOnlyTextarea(forms.Textarea):
@@ -34,12 +33,20 @@ class PermissionCheckboxes(forms.CheckboxSelectMultiple):
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         option["attrs"]["aria-describedby"] = f"{option['attrs']['id']}_help"
-        option["help"] = PERMISSION_HELP.get(value, "")
+        option["help"] = PERMISSION_HELP.get(value) or _(
+            "Not known to the portal: ECL has it, and it stays unless you clear it."
+        )
         return option
 
 
 class AppForm(forms.Form):
-    """Add or edit an app. Every rule runs here, before any ECL call."""
+    """Add or edit an app. Every rule runs here, before any ECL call.
+
+    An edit form knows the values it showed (`shown`, from the signed snapshot it carries): the
+    rules check only what the user changed, values the portal does not know stay selectable, and
+    `changes()` is exactly what the user changed. For each field in `ask` (changed at ECL while
+    the user was editing), the user chooses to keep their value or take ECL's.
+    """
 
     description = forms.CharField(
         label=_("Description"),
@@ -101,39 +108,104 @@ class AppForm(forms.Form):
         widget=forms.FileInput(attrs={"accept": ".json,application/json"}),
     )
 
-    def __init__(self, *args, editing: bool = False, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        shown: dict[str, Any] | None = None,
+        ask: tuple[str, ...] = (),
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.editing = editing
-        if editing:
+        self.stale = False  # shown again because the snapshot of a save could not be used
+        self.editing = shown is not None
+        self.shown = shown or {}
+        self.ask = tuple(name for name in ECL_FIELDS if name in ask and name in self.shown)
+        if self.editing:
             self.fields[KEY_FIELD].help_text = _(
                 "Leave empty to keep the current key. To replace it, paste the new JSON key or "
                 "upload its file. Write-only: it is never shown."
             )
+            self._offer_unknown_values()
+        for name in self.ask:
+            self.fields[RESOLVE_PREFIX + name] = forms.ChoiceField(
+                label=self.fields[name].label,
+                choices=[("mine", _("Keep my value")), ("theirs", _("Take the value at ECL"))],
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": _("Choose whether to keep your value or take the one at ECL.")
+                },
+            )
 
-    @classmethod
-    def initial_from(cls, app: App) -> dict[str, Any]:
-        return {
-            "description": app.description,
-            "domains": "\n".join(app.domains),
-            "permissions": list(app.permissions),
-            "status": app.status,
-            "recording_bucket_name": app.recording_bucket,
-        }
+    def _offer_unknown_values(self) -> None:
+        """A status or permission ECL holds that the portal does not know stays selectable."""
+        status = self.shown.get("status")
+        if isinstance(status, str) and status not in STATUSES:
+            label = format_lazy(_("{value} (not known to the portal)"), value=status or "—")
+            self.fields["status"].choices = [*self.fields["status"].choices, (status, label)]
+        unknown = [p for p in self.shown.get("permissions", ()) if p not in PERMISSIONS]
+        if unknown:
+            self.fields["permissions"].choices = [
+                *self.fields["permissions"].choices,
+                *((p, p) for p in unknown),
+            ]
+
+    @staticmethod
+    def initial_from(values: dict[str, Any]) -> dict[str, Any]:
+        """Initial data from an app's editable values (`app_actions.editable_values`)."""
+        return {**values, "domains": "\n".join(values.get("domains", ()))}
+
+    def conflicts(self) -> list[dict[str, Any]]:
+        """For each field in `ask`: its label, the value at ECL and the user's (as text), and the
+        choice between them."""
+        return [
+            {
+                "label": self.fields[name].label,
+                "at_ecl": _as_text(self.shown[name]),
+                "yours": _as_text(self[name].value()),
+                "choice": self[RESOLVE_PREFIX + name],
+            }
+            for name in self.ask
+        ]
+
+    def _stored(self, name: str) -> Any:
+        return self.shown.get(name) if self.editing else None
+
+    def _takes_ecl_value(self, name: str) -> bool:
+        return name in self.ask and self.data.get(RESOLVE_PREFIX + name) == "theirs"
 
     def clean_description(self) -> str:
-        return rules.clean_description(self.cleaned_data["description"])
+        if self._takes_ecl_value("description"):
+            return self.shown["description"]
+        return rules.clean_description(
+            self.cleaned_data["description"], stored=self._stored("description")
+        )
 
     def clean_domains(self) -> list[str]:
-        return rules.clean_domains(self.cleaned_data["domains"])
+        if self._takes_ecl_value("domains"):
+            return list(self.shown["domains"])
+        return rules.clean_domains(
+            self.cleaned_data["domains"], stored=self._stored("domains") or ()
+        )
 
     def clean_permissions(self) -> list[str]:
-        return rules.clean_permissions(self.cleaned_data["permissions"])
+        if self._takes_ecl_value("permissions"):
+            return list(self.shown["permissions"])
+        return rules.clean_permissions(
+            self.cleaned_data["permissions"], stored=self._stored("permissions") or ()
+        )
 
     def clean_status(self) -> str:
-        return rules.clean_status(self.cleaned_data["status"])
+        if self._takes_ecl_value("status"):
+            return self.shown["status"]
+        return rules.clean_status(self.cleaned_data["status"], stored=self._stored("status"))
 
     def clean_recording_bucket_name(self) -> str:
-        return rules.clean_bucket_name(self.cleaned_data["recording_bucket_name"])
+        if self._takes_ecl_value("recording_bucket_name"):
+            return self.shown["recording_bucket_name"]
+        return rules.clean_bucket_name(
+            self.cleaned_data["recording_bucket_name"],
+            stored=self._stored("recording_bucket_name"),
+        )
 
     def clean_recording_service_account_key(self) -> str:
         return rules.clean_service_account_key(self.cleaned_data[KEY_FIELD])
@@ -166,9 +238,25 @@ class AppForm(forms.Form):
     def new_key(self) -> str:
         return self.cleaned_data.get(KEY_FIELD) or self.cleaned_data.get(KEY_FILE_FIELD) or ""
 
+    def values(self) -> dict[str, Any]:
+        """The cleaned values of the app's fields (never the key)."""
+        return {name: self.cleaned_data[name] for name in ECL_FIELDS}
+
     def ecl_fields(self) -> dict[str, Any]:
-        """The request body: every field the form edits, the key only when a new one was given."""
-        fields = {name: self.cleaned_data[name] for name in ECL_FIELDS}
+        """A new app's request body: every field, the key only when one was given."""
+        fields = self.values()
+        if self.new_key:
+            fields[KEY_FIELD] = self.new_key
+        return fields
+
+    def changes(self) -> dict[str, Any]:
+        """An edit's request body: the fields whose value the user changed from what the form
+        showed (lists compared as sets), and the key when a new one was given."""
+        fields = {
+            name: value
+            for name, value in self.values().items()
+            if not app_actions.same(name, value, self.shown.get(name))
+        }
         if self.new_key:
             fields[KEY_FIELD] = self.new_key
         return fields
@@ -181,12 +269,12 @@ class AppForm(forms.Form):
             self.add_error(None, message)
 
 
-def audit_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    """The fields as the audit log compares them: the key only as present or not."""
-    shown = {name: fields.get(name) for name in ECL_FIELDS if name in fields}
-    if fields.get(KEY_FIELD):
-        shown[KEY_FIELD] = "new"
-    return shown
+def _as_text(value: Any) -> str:
+    """A field's value in one line: a list (or text of one item a line) joined by commas."""
+    if isinstance(value, str):
+        value = [line.strip() for line in value.splitlines() if line.strip()] or [value]
+    items = [str(item) for item in value or () if str(item)]
+    return ", ".join(items) if items else "—"
 
 
 class DeleteConfirmForm(forms.Form):

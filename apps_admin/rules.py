@@ -2,6 +2,10 @@
 
 Each `clean_*` function returns the normalised value or raises django's ValidationError with a
 message in the user's terms, in the active language (they run inside a request).
+
+The rules apply to what a person types, not to what ECL already holds: given `stored` (the value
+at ECL), a value ECL accepted before (a domain with a port, a permission this portal does not
+know, a long description) passes as it is, so that it never blocks a save of another field.
 """
 
 from __future__ import annotations
@@ -25,11 +29,13 @@ _BUCKET_CHARS = re.compile(r"^[a-z0-9][a-z0-9._-]*[a-z0-9]$")
 _GOOGLE_LIKE = re.compile(r"g[o0][o0]gle")
 
 
-def clean_description(value: object) -> str:
+def clean_description(value: object, stored: str | None = None) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
         raise ValidationError(_("Enter the description as text."), code="invalid")
+    if stored is not None and value.strip() == stored.strip():
+        return stored
     value = value.strip()
     if len(value) > DESCRIPTION_MAX:
         raise ValidationError(
@@ -76,8 +82,9 @@ def _domain_problem(domain: str) -> str | None:
     ) % {"domain": domain}
 
 
-def clean_domains(value: object) -> list[str]:
-    """Domains from a list or from text with one per line: trimmed, lower-cased, de-duplicated."""
+def clean_domains(value: object, stored: Iterable[str] = ()) -> list[str]:
+    """Domains from a list or from text with one per line: trimmed, lower-cased, de-duplicated;
+    one of the `stored` domains is kept as ECL holds it."""
     if value is None:
         return []
     if isinstance(value, str):
@@ -86,6 +93,7 @@ def clean_domains(value: object) -> list[str]:
         items = value
     else:
         raise ValidationError(_("Enter the domains as a list of host names."), code="invalid")
+    kept = {domain.strip().lower(): domain for domain in stored}
     cleaned: list[str] = []
     problems = []
     for item in items:
@@ -93,6 +101,10 @@ def clean_domains(value: object) -> list[str]:
             raise ValidationError(_("Each domain must be text."), code="invalid")
         domain = item.strip().lower()
         if not domain:
+            continue
+        if domain in kept:
+            if kept[domain] not in cleaned:
+                cleaned.append(kept[domain])
             continue
         problem = _domain_problem(domain)
         if problem:
@@ -104,22 +116,26 @@ def clean_domains(value: object) -> list[str]:
     return cleaned
 
 
-def clean_permissions(value: object) -> list[str]:
+def clean_permissions(value: object, stored: Iterable[str] = ()) -> list[str]:
+    """Known permissions in ECL's order, then those of `stored` the portal does not know."""
     if value is None:
         return []
     if not isinstance(value, list | tuple) or not all(isinstance(p, str) for p in value):
         raise ValidationError(_("Enter the permissions as a list of names."), code="invalid")
-    unknown = [p for p in value if p not in PERMISSIONS]
+    kept = [p for p in dict.fromkeys(stored) if p not in PERMISSIONS and p in value]
+    unknown = [p for p in value if p not in PERMISSIONS and p not in kept]
     if unknown:
         raise ValidationError(
             _("Unknown permission: %(unknown)s. Choose from %(known)s.")
             % {"unknown": ", ".join(sorted(set(unknown))), "known": ", ".join(PERMISSIONS)},
             code="invalid_choice",
         )
-    return [p for p in PERMISSIONS if p in value]  # ECL's order, each once
+    return [p for p in PERMISSIONS if p in value] + kept  # ECL's order, each once
 
 
-def clean_status(value: object) -> str:
+def clean_status(value: object, stored: str | None = None) -> str:
+    if value == stored and isinstance(value, str):
+        return value
     if value not in STATUSES:
         # The values are ECL's and stay as they are in every language.
         raise ValidationError(
@@ -128,13 +144,15 @@ def clean_status(value: object) -> str:
     return value  # type: ignore[return-value]
 
 
-def clean_bucket_name(value: object) -> str:
+def clean_bucket_name(value: object, stored: str | None = None) -> str:
     """A Google Cloud Storage bucket name by Google's naming rules; empty means none."""
     if value is None:
         return ""
     if not isinstance(value, str):
         raise ValidationError(_("Enter the bucket name as text."), code="invalid")
     name = value.strip()
+    if stored is not None and name == stored.strip():
+        return stored
     if not name:
         return ""
     limit = 222 if "." in name else 63

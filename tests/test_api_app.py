@@ -123,12 +123,43 @@ def test_the_service_account_key_is_write_only_and_audited_only_as_changed(edito
     assert "TOP-SECRET" not in str(event.changes)
 
 
-def test_an_invalid_update_is_400_without_any_upstream_call(editor, url, emulator):
+def test_an_invalid_update_is_400_after_one_read_and_writes_nothing(editor, url, emulator):
     emulator.reset_stats()
     response = editor.put(url, {"domains": ["bad domain"]}, format="json")
     assert response.status_code == 400
     assert list(response.json()["fields"]) == ["domains"]
-    assert emulator.stats()["api_calls"] == 0
+    # One read, to tell a value the caller typed from one ECL already holds; no write.
+    assert emulator.stats()["api_calls"] == 1
+    assert emulator.stats()["calls"]["GET /tenants/{tenant_id}/apps/{app_id}"] == 1
+    assert not AuditEvent.objects.exists()
+
+
+def test_values_ecl_already_holds_can_be_sent_back_unchanged(editor, tenant, emulator):
+    # ECL took these, though the portal's rules would refuse them as new input.
+    planted = emulator.plant_app(
+        tenant.tenant_id, domains=["999.1.1.1"], recording_bucket_name="Legacy_Bucket"
+    )
+    url = f"/api/tenants/{tenant.tenant_id}/apps/{planted['id']}"
+    app = editor.get(url).json()
+    emulator.clear_requests()
+    body = {
+        "description": "Renamed",
+        "domains": app["domains"],
+        "recording_bucket_name": app["recording"]["bucket_name"],
+    }
+    response = editor.put(url, body, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["domains"] == ["999.1.1.1"]
+    # The caller's body is what is written, as with ECL.
+    assert [r["body"] for r in emulator.requests() if r["method"] == "PUT"] == [body]
+    event = AuditEvent.objects.get()
+    assert event.action == "app.update"
+    assert event.changes == {"description": {"from": "", "to": "Renamed"}}
+    # A new value outside the rules is still refused, before any write.
+    emulator.clear_requests()
+    response = editor.put(url, {**body, "domains": ["999.1.1.1", "x.com:1"]}, format="json")
+    assert response.status_code == 400 and "has a port" in response.json()["detail"]
+    assert [r["method"] for r in emulator.requests()] == ["GET"]
 
 
 def test_updating_a_missing_app_is_404_and_audited(editor, tenant):
@@ -220,3 +251,25 @@ def test_a_viewer_sees_no_update_or_delete_form(users, url):
     page = client.get(url, HTTP_ACCEPT="text/html").content.decode()
     assert 'data-method="PUT"' not in page
     assert 'data-method="DELETE"' not in page
+
+
+def test_any_2xx_to_a_delete_is_done_and_answered_as_ecl_answered(editor, tenant, emulator):
+    emulator.set_config(delete_answer="204")
+    response = editor.delete(f"/api/tenants/{tenant.tenant_id}/apps/1000")
+    assert response.status_code == 204 and response.content == b""
+    emulator.set_config(delete_answer="empty")
+    response = editor.delete(f"/api/tenants/{tenant.tenant_id}/apps/1001")
+    assert response.status_code == 200 and response.content == b""
+    events = AuditEvent.objects.filter(action="app.delete").order_by("id")
+    assert [(e.app_id, e.outcome) for e in events] == [("1000", "ok"), ("1001", "ok")]
+
+
+def test_a_form_put_of_the_status_alone_leaves_the_other_fields(editor, url, at_ecl, emulator):
+    editor.put(url, {"permissions": ["TURN", "SFU"], "status": "active"}, format="json")
+    emulator.clear_requests()
+    response = editor.put(url, {"status": "suspended"}, format="multipart")
+    assert response.status_code == 200
+    assert [r["body"] for r in emulator.requests() if r["method"] == "PUT"] == [
+        {"status": "suspended"}
+    ]
+    assert at_ecl().json()["permissions"] == ["TURN", "SFU"]

@@ -227,3 +227,12 @@ def test_the_browsable_api_shows_a_created_app_and_a_list_as_ecl_sent_them(users
     assert "&quot;description&quot;: &quot;Shown in HTML&quot;" in created.content.decode()
     listed = client.get(url + "?expandApps", HTTP_ACCEPT="text/html").content.decode()
     assert "&quot;usage_summary&quot;: {" in listed  # ECL's field names, indented for reading
+
+
+def test_a_create_answered_201_is_a_success_answered_201(editor, url, emulator):
+    emulator.set_config(create_status=201)
+    response = editor.post(url, {"description": "Made with 201"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["description"] == "Made with 201"
+    event = AuditEvent.objects.get(action="app.create")
+    assert (event.outcome, event.app_id) == ("ok", str(response.json()["id"]))

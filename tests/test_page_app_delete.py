@@ -114,3 +114,13 @@ def test_ecl_hanging_on_delete_does_not_claim_nothing_changed(client_as, tenant,
     assert "cannot tell whether the change was made" in html
     assert "Nothing was changed" not in html
     assert AuditEvent.objects.get(action="app.delete").outcome == "UpstreamTimeout"
+
+
+@pytest.mark.parametrize("answer", ["204", "empty"])
+def test_any_2xx_to_a_delete_is_a_success(client_as, tenant, app, emulator, answer):
+    emulator.set_config(delete_answer=answer)
+    client = client_as("editor")
+    response = client.post(url(tenant, app.id), {"app_id": app.id})
+    assert response.status_code == 302
+    assert f"App {app.id} was deleted" in client.get(response["Location"]).content.decode()
+    assert AuditEvent.objects.get(action="app.delete").outcome == "ok"

@@ -1,4 +1,4 @@
-"""Adding and editing an app: rules before any call, one call per save, nothing typed is lost."""
+"""Adding an app: rules before any call, one call per save, nothing typed is lost."""
 
 import json
 
@@ -177,7 +177,7 @@ def test_ecl_refusing_a_domain_shows_on_the_domains_field(client_as, tenant, mon
     # would let through if they were looser: the form keeps ECL's word on its field.
     from apps_admin import forms
 
-    monkeypatch.setattr(forms.rules, "clean_domains", lambda value: value.split())
+    monkeypatch.setattr(forms.rules, "clean_domains", lambda value, stored=(): value.split())
     client = client_as("editor")
     response = client.post(add_url(tenant), form_data(domains="bad_domain!"))
     assert response.status_code == 400
@@ -224,176 +224,19 @@ def test_add_refuses_other_methods(client_as, tenant, emulator):
     assert emulator.stats()["api_calls"] == 0
 
 
-# --- Edit --------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def app(tenant) -> ecl.App:
-    return ecl.app_update(
-        tenant,
-        ecl.app_list(tenant)[0].id,
-        {
-            "description": "Front desk",
-            "domains": ["example.com"],
-            "permissions": ["TURN"],
-            "status": "active",
-            "recording_bucket_name": "acme-recordings",
-            "recording_service_account_key": KEY_TEXT,
-        },
-    )
-
-
-def test_the_edit_form_shows_the_app_with_one_upstream_call(client_as, tenant, app, emulator):
-    client = client_as("editor")
-    client.get(edit_url(tenant, app.id))
-    emulator.reset_stats()
-    response = client.get(edit_url(tenant, app.id))
-    assert response.status_code == 200
-    assert emulator.stats()["api_calls"] == 1 and calls(emulator, GET_APP) == 1
-    assert emulator.stats()["auth_calls"] == 0
-    html = response.content.decode()
-    assert 'value="Front desk"' in html
-    assert "example.com</textarea>" in html
-    assert 'value="acme-recordings"' in html
-    assert "Leave empty to keep the current key" in html
-    assert "TOP-SECRET" not in html
-
-
-def test_saving_an_edit_is_one_put_then_one_get(client_as, tenant, app, emulator):
-    client = client_as("editor")
-    form = client.get(edit_url(tenant, app.id))
-    snapshot = form.context["snapshot"]
-    emulator.reset_stats()
-    data = form_data(
-        description="Front desk (new)",
-        domains="example.com\nlocalhost",
-        permissions=["TURN", "SFU", "RECORDING"],
-        recording_bucket_name="acme-recordings",
-        snapshot=snapshot,
-    )
-    response = client.post(edit_url(tenant, app.id), data)
-    assert response.status_code == 302
-    assert emulator.stats()["api_calls"] == 1 and calls(emulator, PUT_APP) == 1
-    client.get(response["Location"])
-    assert emulator.stats()["api_calls"] == 2 and calls(emulator, GET_APP) == 1
-    after = ecl.app_get(tenant, app.id)
-    assert after.description == "Front desk (new)"
-    assert after.domains == ("example.com", "localhost")
-    assert after.permissions == ("TURN", "SFU", "RECORDING")
-    # The key was left empty: the one ECL has is kept (recording stays active).
-    assert after.recording_status == "active"
-
-
-def test_an_edit_sends_every_field_it_edits_and_the_key_only_when_new(
-    client_as, tenant, app, emulator_server
-):
-    client = client_as("editor")
-    stored = emulator_server.state.tenants[tenant.tenant_id].apps[int(app.id)]
-    client.post(edit_url(tenant, app.id), form_data(description="A"))
-    assert stored.service_account_key == KEY_TEXT
-    assert stored.bucket_name == ""  # the emptied bucket field was sent
-    new_key = json.dumps({**KEY, "client_email": "other@acme.iam.gserviceaccount.com"})
-    client.post(edit_url(tenant, app.id), form_data(recording_service_account_key=new_key))
-    assert json.loads(stored.service_account_key)["client_email"].startswith("other@")
-
-
-def test_an_edit_is_audited_with_what_changed_and_the_key_only_as_changed(client_as, tenant, app):
-    client = client_as("editor")
-    snapshot = client.get(edit_url(tenant, app.id)).context["snapshot"]
-    data = form_data(
-        description="Front desk",
-        domains="example.com\nlocalhost",
-        permissions=["TURN"],
-        recording_bucket_name="acme-recordings",
-        recording_service_account_key=KEY_TEXT,
-        snapshot=snapshot,
-    )
-    client.post(edit_url(tenant, app.id), data)
-    event = AuditEvent.objects.get(action="app.update")
-    assert event.outcome == "ok" and event.app_id == app.id
-    assert event.changes == {
-        "domains": {"from": ["example.com"], "to": ["example.com", "localhost"]},
-        "recording_service_account_key": {"from": "(changed)", "to": "(changed)"},
-    }
-
-
-def test_a_tampered_snapshot_is_ignored(client_as, tenant, app):
-    client = client_as("editor")
-    client.post(edit_url(tenant, app.id), form_data(snapshot="forged:value"))
-    event = AuditEvent.objects.get(action="app.update")
-    assert event.outcome == "ok"
-    assert event.changes["description"]["from"] is None
-
-
-def test_an_invalid_edit_makes_no_upstream_call_and_keeps_the_input(
-    client_as, tenant, app, emulator
-):
-    client = client_as("editor")
-    client.get(edit_url(tenant, app.id))
-    emulator.reset_stats()
-    data = form_data(description="Changed", domains="bad domain", status="suspended")
-    response = client.post(edit_url(tenant, app.id), data)
-    assert response.status_code == 200
-    assert emulator.stats()["api_calls"] == 0
-    html = response.content.decode()
-    assert 'value="Changed"' in html and "bad domain</textarea>" in html
-    assert '<option value="suspended" selected>' in html
-
-
-def test_ecl_down_during_edit_keeps_the_input(client_as, tenant, app, emulator):
-    client = client_as("editor")
-    emulator.set_faults(rules=[{"method": "PUT", "path": "/apps/", "status": 503, "count": 3}])
-    data = form_data(description="Changed", recording_service_account_key=KEY_TEXT)
-    response = client.post(edit_url(tenant, app.id), data)
-    assert response.status_code == 503
-    html = response.content.decode()
-    assert "Nothing was changed" in html and 'value="Changed"' in html
-    assert "TOP-SECRET" not in html and "attach or paste it again" in html
-    assert AuditEvent.objects.get(action="app.update").outcome == "UpstreamUnavailable"
-    assert ecl.app_get(tenant, app.id).description == "Front desk"
-
-
-@override_settings(ECL_TIMEOUT=1, ECL_CONNECT_TIMEOUT=1, ECL_CALL_BUDGET=5)
-def test_ecl_hanging_on_the_edit_form_is_a_504_page(client_as, tenant, app, emulator):
-    client = client_as("editor")
-    emulator.set_faults(rules=[{"method": "GET", "path": "/apps/", "action": "hang"}])
-    assert client.get(edit_url(tenant, app.id)).status_code == 504
-
-
-def test_a_malformed_app_on_the_edit_form_is_a_502_page(client_as, tenant, app, emulator):
-    emulator.set_faults(rules=[{"method": "GET", "path": "/apps/", "action": "malformed"}])
-    assert client_as("editor").get(edit_url(tenant, app.id)).status_code == 502
-
-
-def test_editing_a_missing_app_is_a_404_page(client_as, tenant):
-    assert client_as("editor").get(edit_url(tenant, "99999")).status_code == 404
-
-
-def test_saving_a_deleted_app_keeps_the_input_and_says_so(client_as, tenant, app):
-    client = client_as("editor")
-    ecl.app_delete(tenant, app.id)
-    response = client.post(edit_url(tenant, app.id), form_data(description="Lost?"))
-    assert response.status_code == 404
-    html = response.content.decode()
-    assert "does not exist" in html and 'value="Lost?"' in html
-
-
-def test_a_suspended_tenant_on_the_edit_form_is_a_409_page(client_as, tenant, app, emulator):
-    emulator.set_tenant_state(tenant.tenant_id, "suspended")
-    assert client_as("editor").get(edit_url(tenant, app.id)).status_code == 409
-
-
-def test_viewer_cannot_open_the_forms_and_reaches_no_upstream(client_as, tenant, app, emulator):
+def test_viewer_cannot_open_the_add_form_and_reaches_no_upstream(client_as, tenant, emulator):
     client = client_as("viewer")
     emulator.reset_stats()
     assert client.get(add_url(tenant)).status_code == 403
-    assert client.get(edit_url(tenant, app.id)).status_code == 403
-    assert client.post(edit_url(tenant, app.id), form_data()).status_code == 403
+    assert client.post(add_url(tenant), form_data()).status_code == 403
     assert emulator.stats()["api_calls"] == 0 and emulator.stats()["auth_calls"] == 0
 
 
-def test_edit_refuses_other_methods(client_as, tenant, app, emulator):
-    emulator.reset_stats()
-    assert client_as("editor").put(edit_url(tenant, app.id)).status_code == 405
-    assert client_as("editor").delete(edit_url(tenant, app.id)).status_code == 405
-    assert emulator.stats()["api_calls"] == 0
+def test_a_create_answered_201_is_a_success(client_as, tenant, emulator):
+    emulator.set_config(create_status=201)
+    client = client_as("editor")
+    response = client.post(add_url(tenant), form_data(description="Made with 201"))
+    assert response.status_code == 302
+    assert "“Made with 201” was added" in client.get(response["Location"]).content.decode()
+    event = AuditEvent.objects.get(action="app.create")
+    assert event.outcome == "ok" and response["Location"].endswith(f"/{event.app_id}/")

@@ -139,3 +139,11 @@ def test_viewer_cannot_act_in_bulk_and_reaches_no_upstream(client_as, tenant, id
 
 def test_bulk_refuses_get(client_as, tenant):
     assert client_as("editor").get(url(tenant)).status_code == 405
+
+
+def test_bulk_delete_counts_a_204_as_done(client_as, tenant, ids, emulator):
+    emulator.set_config(delete_answer="204")
+    client = client_as("editor")
+    response = client.post(url(tenant), {"action": "delete", "app": ids, "confirm": "yes"})
+    assert "Deleted 3 apps." in client.get(response["Location"]).content.decode()
+    assert AuditEvent.objects.filter(action="app.delete", outcome="ok").count() == 3

@@ -24,7 +24,8 @@ PAGES = [
     ("add form", "get", APPS + "new/", Role.EDITOR, 200, None),
     ("add", "post", APPS + "new/", Role.EDITOR, 302, FORM),
     ("edit form", "get", APP + "edit/", Role.EDITOR, 200, None),
-    ("edit", "post", APP + "edit/", Role.EDITOR, 302, FORM),
+    # Without the form's snapshot nobody can tell what changed: the differences are asked about.
+    ("edit", "post", APP + "edit/", Role.EDITOR, 409, FORM),
     ("suspend", "post", APP + "status/", Role.EDITOR, 302, {"status": "suspended"}),
     ("delete confirmation", "get", APP + "delete/", Role.EDITOR, 200, None),
     ("delete", "post", APP + "delete/", Role.EDITOR, 302, {"app_id": "{app}"}),

@@ -27,9 +27,9 @@ from apps_admin.models import Role
 SERVICE_ACCOUNT_KEY = "recording_service_account_key"
 
 
-def apply_rule(rule, value: Any) -> Any:
+def apply_rule(rule, value: Any, *stored: Any) -> Any:
     try:
-        return rule(value)
+        return rule(value, *stored)
     except DjangoValidationError as error:
         raise serializers.ValidationError(error.messages) from None
 
@@ -49,7 +49,16 @@ class RawChoiceField(serializers.ChoiceField):
 
 
 class RawMultipleChoiceField(serializers.MultipleChoiceField):
-    """A multiple select in HTML forms (a list in JSON), checked by its rule."""
+    """A multiple select in HTML forms (a list in JSON), checked by its rule.
+
+    A form that does not send the field leaves it as it is (DRF would read it as an empty
+    list, and a form PUT of the status alone would clear every permission).
+    """
+
+    def get_value(self, dictionary: Any) -> Any:
+        if html.is_html_input(dictionary) and self.field_name not in dictionary:
+            return empty
+        return super().get_value(dictionary)
 
     def to_internal_value(self, data: Any) -> Any:
         return list(data) if isinstance(data, list | tuple) else data
@@ -163,20 +172,25 @@ class AppFieldsSerializer(serializers.Serializer):
         ),
     )
 
+    # With `context={"stored": values}` (the app at ECL), values ECL already holds pass as they
+    # are: the rules are for what the caller changes.
+    def _stored(self, name: str, default: Any = None) -> Any:
+        return self.context.get("stored", {}).get(name, default)
+
     def validate_description(self, value: Any) -> str:
-        return apply_rule(rules.clean_description, value)
+        return apply_rule(rules.clean_description, value, self._stored("description"))
 
     def validate_domains(self, value: Any) -> list[str]:
-        return apply_rule(rules.clean_domains, value)
+        return apply_rule(rules.clean_domains, value, self._stored("domains", ()))
 
     def validate_permissions(self, value: Any) -> list[str]:
-        return apply_rule(rules.clean_permissions, value)
+        return apply_rule(rules.clean_permissions, value, self._stored("permissions", ()))
 
     def validate_status(self, value: Any) -> str:
-        return apply_rule(rules.clean_status, value)
+        return apply_rule(rules.clean_status, value, self._stored("status"))
 
     def validate_recording_bucket_name(self, value: Any) -> str:
-        return apply_rule(rules.clean_bucket_name, value)
+        return apply_rule(rules.clean_bucket_name, value, self._stored("recording_bucket_name"))
 
     def validate_recording_service_account_key(self, value: Any) -> str:
         return apply_rule(rules.clean_service_account_key, value)
@@ -186,17 +200,6 @@ class AppFieldsSerializer(serializers.Serializer):
             # A form always sends the (never prefilled) key field: empty means "keep it".
             attrs.pop(SERVICE_ACCOUNT_KEY, None)
         return attrs
-
-
-def editable_fields(app) -> dict[str, Any]:
-    """The fields of an `ecl.App` that AppFieldsSerializer sets, under the same names."""
-    return {
-        "description": app.description,
-        "domains": list(app.domains),
-        "permissions": list(app.permissions),
-        "status": app.status,
-        "recording_bucket_name": app.recording_bucket,
-    }
 
 
 # --- Answers (documentation only: the API sends ECL's JSON as ECL sent it) --------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -14,6 +15,8 @@ if TYPE_CHECKING:
     import requests
 
     from apps_admin.models import Tenant
+
+logger = logging.getLogger("apps_admin.ecl")
 
 
 def call(
@@ -75,6 +78,16 @@ def _message(response: requests.Response) -> str | None:
     return None
 
 
+def _is_json_or_empty(body: bytes) -> bool:
+    if not body.strip():
+        return True
+    try:
+        json.loads(body)
+    except ValueError:
+        return False
+    return True
+
+
 def _token_rejected(response: requests.Response) -> bool:
     if response.status_code == 401:
         return True
@@ -87,13 +100,23 @@ def _token_rejected(response: requests.Response) -> bool:
 def _answer(method: str, response: requests.Response, into: Any, *, per_app: bool) -> Answer:
     """ECL's decoded answer for a 200, or the error its status and body mean: the one mapping."""
     status, transaction_id = response.status_code, _transaction_id(response)
-    if status == 200:
+    if 200 <= status < 300:
         body = response.content
+        if method == "DELETE":
+            return Answer(None, body, status)  # any 2xx, with or without a body, is done
         try:
-            return Answer(decode(body, into), body)
+            return Answer(decode(body, into), body, status)
         except errors.BadUpstreamResponse as error:
+            if method == "PUT" and _is_json_or_empty(body):
+                # Done, with an answer that is no app (empty, `{}`): nothing to show of it.
+                logger.warning(
+                    "ECL answered PUT %s without an app transaction_id=%s",
+                    status,
+                    transaction_id or "-",
+                )
+                return Answer(None, body, status)
             if method == "POST":
-                # Answered 200 but unreadably: what it asked for has most likely happened.
+                # Answered 2xx but unreadably: what it asked for has most likely happened.
                 raise errors.OutcomeUnknown(transaction_id=transaction_id) from None
             error.transaction_id = transaction_id
             raise
@@ -107,7 +130,7 @@ def _answer(method: str, response: requests.Response, into: Any, *, per_app: boo
         raise errors.TenantUnavailable("deleted", transaction_id=transaction_id)
     if per_app and ((status == 403 and "exist" in lowered) or status == 404):
         if method == "DELETE" and getattr(response, "ecl_resent", False):
-            return Answer({}, b"{}")  # our first DELETE went through; its answer was lost
+            return Answer(None, b"{}")  # our first DELETE went through; its answer was lost
         raise errors.AppNotFound(transaction_id=transaction_id)
     if status == 503 or (status >= 500 and method != "POST"):
         raise errors.UpstreamUnavailable(transaction_id=transaction_id)

@@ -46,18 +46,23 @@ def app_create(tenant: Tenant, fields: dict[str, Any]) -> App:
     return app_create_answer(tenant, fields).value
 
 
-def app_update_answer(tenant: Tenant, app_id: str, fields: dict[str, Any]) -> Answer[App]:
-    """Change the fields given; send every field the caller edits (whether PUT replaces omitted
-    fields is unconfirmed at ECL)."""
+def app_update_answer(tenant: Tenant, app_id: str, fields: dict[str, Any]) -> Answer[App | None]:
+    """Change the fields given and only those (PUT leaves the others as they are). The value is
+    None when ECL's 2xx carried no readable app."""
     return call(tenant, "PUT", APP, app_id=app_id, body=fields, into=App)
 
 
-def app_update(tenant: Tenant, app_id: str, fields: dict[str, Any]) -> App:
+def app_update(tenant: Tenant, app_id: str, fields: dict[str, Any]) -> App | None:
     return app_update_answer(tenant, app_id, fields).value
 
 
+def app_delete_answer(tenant: Tenant, app_id: str) -> Answer[None]:
+    """Any 2xx, with or without a body, is done."""
+    return call(tenant, "DELETE", APP, app_id=app_id)
+
+
 def app_delete(tenant: Tenant, app_id: str) -> None:
-    call(tenant, "DELETE", APP, app_id=app_id)
+    app_delete_answer(tenant, app_id)
 
 
 def secretkey_get(tenant: Tenant, app_id: str) -> str:

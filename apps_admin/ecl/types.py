@@ -121,10 +121,12 @@ class SecretKey(msgspec.Struct, gc=False):
 
 @dataclass(frozen=True, slots=True)
 class Answer(Generic[T]):
-    """A checked ECL answer: its typed value and its JSON body exactly as ECL sent it."""
+    """A checked ECL answer: its typed value, its body exactly as ECL sent it, and its status
+    (any 2xx: ECL's create may answer 201, its delete 204)."""
 
     value: T
     body: bytes
+    status: int = 200
 
 
 # --- Decoding -------------------------------------------------------------------------------

@@ -9,31 +9,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from apps_admin import audit, ecl
+from apps_admin import app_actions, ecl
 from apps_admin.access import tenant_view
 from apps_admin.forms import DeleteConfirmForm
 from apps_admin.models import Role, Tenant
-from apps_admin.views.app_detail import app_label
-from apps_admin.views.common import app_url, tenant_context
+from apps_admin.views.common import app_label, app_url, tenant_context
 from apps_admin.views.errors import render_error
-
-
-def delete_app(request: HttpRequest, tenant: Tenant, app_id: str) -> ecl.ECLError | None:
-    """Delete one app at ECL and audit it; returns the error, if any."""
-    failure = None
-    try:
-        ecl.app_delete(tenant, app_id)
-    except ecl.ECLError as error:
-        failure = error
-    audit.record(
-        request,
-        "app.delete",
-        outcome=audit.outcome_of(failure),
-        tenant_id=tenant.tenant_id,
-        app_id=app_id,
-        transaction_id=failure.transaction_id if failure else "",
-    )
-    return failure
 
 
 @require_http_methods(["GET", "POST"])
@@ -41,8 +22,9 @@ def delete_app(request: HttpRequest, tenant: Tenant, app_id: str) -> ecl.ECLErro
 def app_delete(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> HttpResponse:
     form = DeleteConfirmForm(request.POST or None, expected=app_id)
     if request.method == "POST" and form.is_valid():
-        error = delete_app(request, tenant, app_id)
-        if error is not None:
+        try:
+            app_actions.delete(request, tenant, app_id)
+        except ecl.ECLError as error:
             return render_error(
                 request,
                 error,

@@ -8,18 +8,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from apps_admin import audit, ecl, usage_chart
+from apps_admin import app_actions, ecl, usage_chart
 from apps_admin.access import tenant_view
-from apps_admin.ecl.types import PERMISSIONS
+from apps_admin.ecl.types import PERMISSIONS, STATUSES
 from apps_admin.models import Role, Tenant
-from apps_admin.views.common import PERMISSION_HELP, app_url, tenant_context
+from apps_admin.views.common import PERMISSION_HELP, app_label, app_url, tenant_context
 from apps_admin.views.errors import render_error
-
-STATUS_ACTIONS = {"suspended": "app.suspend", "active": "app.activate"}
-
-
-def app_label(app: ecl.App) -> str:
-    return app.description or _("App %(id)s") % {"id": app.id}
 
 
 @require_GET
@@ -32,6 +26,10 @@ def app_detail(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
     permissions = [
         {"name": name, "on": name in app.permissions, "help": PERMISSION_HELP[name]}
         for name in PERMISSIONS
+    ] + [
+        {"name": name, "on": True, "help": "", "unknown": True}
+        for name in app.permissions
+        if name not in PERMISSIONS
     ]
     context = tenant_context(
         tenant,
@@ -41,30 +39,9 @@ def app_detail(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
         permissions=permissions,
         chart=usage_chart.chart(app.usage) if app.usage else None,
         recording_incomplete=("RECORDING" in app.permissions and app.recording_status != "active"),
+        status_unknown=app.status not in STATUSES,
     )
     return render(request, "apps_admin/app_detail.html", context)
-
-
-def change_status(
-    request: HttpRequest, tenant: Tenant, app_id: str, status: str
-) -> ecl.ECLError | None:
-    """Suspend or activate one app with one PUT of its status (the only field this edits), and
-    audit it; returns the error, if any."""
-    failure = None
-    try:
-        ecl.app_update(tenant, app_id, {"status": status})
-    except ecl.ECLError as error:
-        failure = error
-    audit.record(
-        request,
-        STATUS_ACTIONS[status],
-        outcome=audit.outcome_of(failure),
-        tenant_id=tenant.tenant_id,
-        app_id=app_id,
-        changes=audit.changes_between({}, {"status": status}),
-        transaction_id=failure.transaction_id if failure else "",
-    )
-    return failure
 
 
 @require_POST
@@ -72,11 +49,12 @@ def change_status(
 def app_status(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> HttpResponse:
     status = request.POST.get("status", "")
     detail = app_url(tenant, app_id)
-    if status not in STATUS_ACTIONS:
+    if status not in STATUSES:
         messages.error(request, _("Choose Suspend or Activate."))
         return HttpResponseRedirect(detail)
-    error = change_status(request, tenant, app_id, status)
-    if error is not None:
+    try:
+        app_actions.set_status(request, tenant, app_id, status)
+    except ecl.ECLError as error:
         return render_error(
             request, error, tenant, changing=True, back_url=detail, back_label=_("Back to the app")
         )

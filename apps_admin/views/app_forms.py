@@ -1,7 +1,8 @@
-"""Adding and editing an app: rules first, then one ECL call; a failed save keeps what was typed.
+"""Adding and editing an app: rules first, then ECL; a failed save keeps what was typed.
 
-The edit form carries a signed snapshot of the fields as the user saw them, so the audit log can
-say what changed without a second upstream call before the PUT.
+The edit form carries a signed snapshot of the values it showed. A save writes only the fields
+the user changed from it, after reading the app once more: a field someone else changed at ECL
+meanwhile is shown back with both values for the user to choose, and is not written until then.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from apps_admin import audit, ecl
+from apps_admin import app_actions, ecl
 from apps_admin.access import tenant_view
-from apps_admin.forms import KEY_FIELD, AppForm, audit_fields
+from apps_admin.forms import KEY_FIELD, AppForm
 from apps_admin.models import Role, Tenant
-from apps_admin.views.app_detail import app_label
-from apps_admin.views.common import app_url, tenant_context
+from apps_admin.views.common import app_label, app_url, tenant_context
 from apps_admin.views.errors import log, render_error, trouble_context
 
 SNAPSHOT_MAX_AGE = 24 * 3600
@@ -31,16 +31,25 @@ def _snapshot_salt(tenant: Tenant, app_id: str) -> str:
     return f"apps_admin.app_edit:{tenant.tenant_id}:{app_id}"
 
 
-def _before(request: HttpRequest, tenant: Tenant, app_id: str) -> dict[str, Any]:
-    """The fields as the form showed them (from the signed snapshot), or {} if it is missing."""
+def _snapshot(tenant: Tenant, app_id: str, seen: dict[str, Any], ask: tuple[str, ...] = ()) -> str:
+    return signing.dumps({"seen": seen, "ask": list(ask)}, salt=_snapshot_salt(tenant, app_id))
+
+
+def _shown(request: HttpRequest, tenant: Tenant, app_id: str) -> tuple[dict, tuple] | None:
+    """The values the form showed and the fields it asked about, or None when the snapshot is
+    missing, altered or too old."""
     try:
-        return signing.loads(
+        state = signing.loads(
             request.POST.get("snapshot", ""),
             salt=_snapshot_salt(tenant, app_id),
             max_age=SNAPSHOT_MAX_AGE,
         )
-    except signing.BadSignature:
-        return {}
+        seen, ask = state["seen"], tuple(state["ask"])
+    except (signing.BadSignature, KeyError, TypeError):
+        return None
+    if not isinstance(seen, dict) or set(seen) != set(app_actions.EDITABLE):
+        return None
+    return seen, ask
 
 
 def _render_form(
@@ -53,6 +62,7 @@ def _render_form(
     app_id: str = "",
     snapshot: str = "",
     error: ecl.ECLError | None = None,
+    key_dropped: bool = False,
     status: int = 200,
 ) -> HttpResponse:
     context = tenant_context(
@@ -63,7 +73,7 @@ def _render_form(
         app_id=app_id,
         snapshot=snapshot,
         # A key sent with a failed save is not kept: the page asks for it again.
-        key_dropped=form.is_bound and form.key_given,
+        key_dropped=key_dropped or (form.is_bound and form.key_given),
     )
     if error is not None:
         context.update(trouble_context(request, error, tenant, changing=True))
@@ -72,7 +82,7 @@ def _render_form(
 
 
 def _upstream_failure(
-    request: HttpRequest, tenant: Tenant, form: AppForm, error: ecl.ECLError, what: str
+    tenant: Tenant, form: AppForm, error: ecl.ECLError, what: str
 ) -> ecl.ECLError | None:
     """Put ECL's 400 on its field; other errors are shown above the form."""
     log(error, tenant, what)
@@ -95,23 +105,12 @@ def app_add(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
     form = AppForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_form(request, tenant, role, form, title=title)
-    fields = form.ecl_fields()
-    changes = audit.changes_between({}, audit_fields(fields), secret=[KEY_FIELD])
     try:
-        app = ecl.app_create(tenant, fields)
+        app = app_actions.create(request, tenant, form.ecl_fields()).value
     except ecl.ECLError as error:
-        audit.record(
-            request,
-            "app.create",
-            outcome=audit.outcome_of(error),
-            tenant_id=tenant.tenant_id,
-            changes=changes,
-            transaction_id=error.transaction_id,
-        )
-        shown = _upstream_failure(request, tenant, form, error, "create app")
+        shown = _upstream_failure(tenant, form, error, "create app")
         status = 400 if shown is None else 200
         return _render_form(request, tenant, role, form, title=title, error=shown, status=status)
-    audit.record(request, "app.create", tenant_id=tenant.tenant_id, app_id=app.id, changes=changes)
     messages.success(
         request, _("The app “%(app)s” was added. Its API key is below.") % {"app": app_label(app)}
     )
@@ -127,44 +126,37 @@ def app_edit(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> H
             app = ecl.app_get(tenant, app_id)
         except ecl.ECLError as error:
             return render_error(request, error, tenant)
-        initial = AppForm.initial_from(app)
-        snapshot = signing.dumps(
-            {**initial, "domains": list(app.domains)}, salt=_snapshot_salt(tenant, app_id)
-        )
+        seen = app_actions.editable_values(app)
         return _render_form(
             request,
             tenant,
             role,
-            AppForm(initial=initial, editing=True),
+            AppForm(initial=AppForm.initial_from(seen), shown=seen),
             title=_("Edit %(app)s") % {"app": app_label(app)},
             app_id=app.id,
-            snapshot=snapshot,
+            snapshot=_snapshot(tenant, app.id, seen),
         )
-
-    form = AppForm(request.POST, request.FILES, editing=True)
-    snapshot = request.POST.get("snapshot", "")
-    before = _before(request, tenant, app_id)
-    shown = before.get("description") or _("app %(id)s") % {"id": app_id}
-    title = _("Edit %(app)s") % {"app": shown}
+    shown = _shown(request, tenant, app_id)
+    if shown is None:
+        return _compare_with_ecl(request, tenant, role, app_id)
+    seen, ask = shown
+    title = _("Edit %(app)s") % {"app": seen["description"] or _("app %(id)s") % {"id": app_id}}
+    form = AppForm(request.POST, request.FILES, shown=seen, ask=ask)
+    snapshot = request.POST["snapshot"]
     if not form.is_valid():
         return _render_form(
             request, tenant, role, form, title=title, app_id=app_id, snapshot=snapshot
         )
-    fields = form.ecl_fields()
-    changes = audit.changes_between(before, audit_fields(fields), secret=[KEY_FIELD])
+    wanted = form.changes()
+    if not wanted:
+        messages.info(request, _("Nothing was changed, so nothing was saved."))
+        return HttpResponseRedirect(app_url(tenant, app_id))
     try:
-        app = ecl.app_update(tenant, app_id, fields)
+        answer = app_actions.update_changed(request, tenant, app_id, seen=seen, wanted=wanted)
+    except app_actions.Conflict as conflict:
+        return _ask(request, tenant, role, app_id, form, conflict.current, conflict.fields)
     except ecl.ECLError as error:
-        audit.record(
-            request,
-            "app.update",
-            outcome=audit.outcome_of(error),
-            tenant_id=tenant.tenant_id,
-            app_id=app_id,
-            changes=changes,
-            transaction_id=error.transaction_id,
-        )
-        shown = _upstream_failure(request, tenant, form, error, "update app")
+        shown_error = _upstream_failure(tenant, form, error, "update app")
         return _render_form(
             request,
             tenant,
@@ -173,12 +165,64 @@ def app_edit(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> H
             title=title,
             app_id=app_id,
             snapshot=snapshot,
-            error=shown,
-            status=400 if shown is None else 200,
+            error=shown_error,
+            status=400 if shown_error is None else 200,
         )
-    audit.record(request, "app.update", tenant_id=tenant.tenant_id, app_id=app.id, changes=changes)
-    if changes:
-        messages.success(request, _("The app “%(app)s” was saved.") % {"app": app_label(app)})
+    label = seen["description"] if "description" not in wanted else wanted["description"]
+    label = label or _("App %(id)s") % {"id": app_id}
+    if answer is None:
+        messages.info(request, _("ECL already had your changes to “%(app)s”.") % {"app": label})
     else:
-        messages.info(request, _("Nothing changed in “%(app)s”.") % {"app": app_label(app)})
-    return HttpResponseRedirect(app_url(tenant, app.id))
+        messages.success(request, _("The app “%(app)s” was saved.") % {"app": label})
+    return HttpResponseRedirect(app_url(tenant, app_id))
+
+
+def _ask(
+    request: HttpRequest,
+    tenant: Tenant,
+    role: Role,
+    app_id: str,
+    form: AppForm,
+    current: dict[str, Any],
+    fields: tuple[str, ...],
+    *,
+    stale: bool = False,
+) -> HttpResponse:
+    """The form again, asking about each field changed at ECL: the fields the user changed hold
+    what they typed, the others ECL's current values, which are also the new snapshot (so a
+    colleague's change to a field the user did not touch is still never undone)."""
+    changed = {name: value for name, value in form.changes().items() if name in current}
+    values = {**current, **changed}
+    asking = AppForm(initial=AppForm.initial_from(values), shown=current, ask=fields)
+    asking.stale = stale
+    return _render_form(
+        request,
+        tenant,
+        role,
+        asking,
+        title=_("Edit %(app)s") % {"app": current["description"] or app_id},
+        app_id=app_id,
+        snapshot=_snapshot(tenant, app_id, current, asking.ask),
+        key_dropped=form.key_given,
+        status=409,
+    )
+
+
+def _compare_with_ecl(
+    request: HttpRequest, tenant: Tenant, role: Role, app_id: str
+) -> HttpResponse:
+    """A save without a usable snapshot: nobody can tell what the user changed, so every value
+    that differs from ECL's is asked about, and nothing is written yet."""
+    try:
+        current = app_actions.editable_values(ecl.app_get(tenant, app_id))
+    except ecl.ECLError as error:
+        return render_error(request, error, tenant)
+    form = AppForm(request.POST, request.FILES, shown=current)
+    title = _("Edit %(app)s") % {"app": current["description"] or app_id}
+    if not form.is_valid():
+        snapshot = _snapshot(tenant, app_id, current)
+        return _render_form(
+            request, tenant, role, form, title=title, app_id=app_id, snapshot=snapshot
+        )
+    differing = tuple(name for name in form.changes() if name != KEY_FIELD)
+    return _ask(request, tenant, role, app_id, form, current, differing, stale=True)

@@ -20,11 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_POST
 
-from apps_admin import app_table, ecl
+from apps_admin import app_actions, app_table, ecl
 from apps_admin.access import tenant_view
 from apps_admin.models import Role, Tenant
-from apps_admin.views.app_delete import delete_app
-from apps_admin.views.app_detail import change_status
 from apps_admin.views.common import tenant_context
 from apps_admin.views.errors import describe, render_error
 
@@ -112,11 +110,16 @@ def _list_url(tenant: Tenant, request: HttpRequest) -> str:
 
 
 def _apply(request: HttpRequest, tenant: Tenant, action: str, app_id: str) -> ecl.ECLError | None:
-    if action == "suspend":
-        return change_status(request, tenant, app_id, "suspended")
-    if action == "activate":
-        return change_status(request, tenant, app_id, "active")
-    return delete_app(request, tenant, app_id)
+    """Carry out one app's part of the bulk action; the error, if any."""
+    try:
+        if action == "delete":
+            app_actions.delete(request, tenant, app_id)
+        else:
+            status = "suspended" if action == "suspend" else "active"
+            app_actions.set_status(request, tenant, app_id, status)
+    except ecl.ECLError as error:
+        return error
+    return None
 
 
 def summary(action: Action, done: list[str], failed: dict[str, list[str]], skipped: list[str]):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from apps_admin import ecl
 from apps_admin.models import Role, Tenant
 
 # What each permission does (the permission names are ECL's and are never translated).
@@ -21,6 +23,11 @@ PERMISSION_HELP = {
         "service account key)."
     ),
 }
+
+
+def app_label(app: ecl.AppSummary) -> str:
+    """How a page names an app: its description, else its id."""
+    return app.description or gettext("App %(id)s") % {"id": app.id}
 
 
 def app_url(tenant: Tenant, app_id: str, page: str = "app_detail") -> str:

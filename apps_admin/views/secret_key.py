@@ -12,24 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from apps_admin import audit, ecl
+from apps_admin import app_actions, ecl
 from apps_admin.access import tenant_view
 from apps_admin.models import Role, Tenant
 from apps_admin.reauth import reauth_required
-from apps_admin.views.app_detail import app_label
-from apps_admin.views.common import app_url, tenant_context
+from apps_admin.views.common import app_label, app_url, tenant_context
 from apps_admin.views.errors import log, render_error, trouble_context
-
-
-def _record(request: HttpRequest, action: str, tenant: Tenant, app_id: str, error=None) -> None:
-    audit.record(
-        request,
-        action,
-        outcome=audit.outcome_of(error),
-        tenant_id=tenant.tenant_id,
-        app_id=app_id,
-        transaction_id=error.transaction_id if error else "",
-    )
 
 
 def _key_page(
@@ -55,9 +43,8 @@ def reveal(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> Htt
         context = tenant_context(tenant, role, title=_("Reveal the secret key"), app_id=app_id)
         return render(request, "apps_admin/secret_key_reveal.html", context)
     try:
-        secret = ecl.secretkey_get(tenant, app_id)
+        secret = app_actions.reveal_key(request, tenant, app_id)
     except ecl.ECLError as error:
-        _record(request, "secretkey.reveal", tenant, app_id, error)
         return render_error(
             request,
             error,
@@ -65,7 +52,6 @@ def reveal(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> Htt
             back_url=app_url(tenant, app_id),
             back_label=_("Back to the app"),
         )
-    _record(request, "secretkey.reveal", tenant, app_id)
     return _key_page(request, tenant, role, app_id, secret, renewed=False)
 
 
@@ -89,9 +75,8 @@ def regenerate(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
         )
         return render(request, "apps_admin/secret_key_regenerate.html", context)
     try:
-        secret = ecl.secretkey_renew(tenant, app_id)
+        secret = app_actions.renew_key(request, tenant, app_id)
     except ecl.OutcomeUnknown as error:
-        _record(request, "secretkey.renew", tenant, app_id, error)
         log(error, tenant, "renew secret key")
         context = tenant_context(
             tenant,
@@ -104,7 +89,6 @@ def regenerate(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
             request, "apps_admin/secret_key_unknown.html", context, status=context["trouble"].status
         )
     except ecl.ECLError as error:
-        _record(request, "secretkey.renew", tenant, app_id, error)
         return render_error(
             request,
             error,
@@ -113,5 +97,4 @@ def regenerate(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
             back_url=app_url(tenant, app_id),
             back_label=_("Back to the app"),
         )
-    _record(request, "secretkey.renew", tenant, app_id)
     return _key_page(request, tenant, role, app_id, secret, renewed=True)
