@@ -15,7 +15,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from apps_admin.ecl.types import PERMISSIONS, STATUSES, App, MonthCounts
+from apps_admin.ecl.types import PERMISSIONS, STATUSES, App, MonthCounts, UnreadableApp
 
 PAGE_SIZE = 50
 RECORDING_STATUSES = ("active", "unavailable")
@@ -350,3 +350,10 @@ def usage_csv_rows(apps: Iterable[App], months: Months) -> Iterator[list[Any]]:
     yield ["app_id", "description", "status", *_usage_header(months)]
     for app in apps:
         yield [_cell(app.id), _cell(app.description), app.status, *_usage_cells(app, months)]
+
+
+def unreadable_csv_rows(apps: Iterable[UnreadableApp]) -> Iterator[list[Any]]:
+    """The apps ECL sent that could not be read, after the others: id, description and
+    `unreadable` in the status column."""
+    for app in apps:
+        yield [_cell(app.id or ""), _cell(app.description), "", "unreadable"]

@@ -142,6 +142,7 @@ class AppForm(forms.Form):
         if isinstance(status, str) and status not in STATUSES:
             label = format_lazy(_("{value} (not known to the portal)"), value=status or "—")
             self.fields["status"].choices = [*self.fields["status"].choices, (status, label)]
+            self.fields["status"].required = bool(status)  # ECL sent none: keep it so
         unknown = [p for p in self.shown.get("permissions", ()) if p not in PERMISSIONS]
         if unknown:
             self.fields["permissions"].choices = [

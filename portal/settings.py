@@ -248,6 +248,9 @@ ECL_TOKEN_MARGIN = env.int("ECL_TOKEN_MARGIN", default=120)
 # Wall-clock budget of one operation, retries and re-authentication included; it must stay under
 # gunicorn's 30-second worker timeout (see apps_admin/ecl/transport.py for the arithmetic).
 ECL_CALL_BUDGET = env.float("ECL_CALL_BUDGET", default=25.0)
+# Largest ECL answer read, in bytes (the README says how the default was chosen): 20,000 apps
+# with long descriptions and several domains each; past it the answer is refused unread.
+ECL_MAX_BODY_BYTES = env.int("ECL_MAX_BODY_BYTES", default=32 * 1024 * 1024)
 
 # Fernet keys for secrets stored in the database: the first encrypts, all decrypt.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])

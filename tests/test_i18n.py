@@ -493,8 +493,10 @@ def test_ecls_own_words_are_shown_as_ecl_wrote_them_after_our_translated_prefix(
         assert str(error) == "ECL rejected the request: Invalid domain format"
     suspended = ecl.TenantUnavailable("suspended")
     with translation.override("ja"):
-        assert suspended.message == "このテナントは ECL 上で一時停止中です。"
-    assert str(suspended) == "The tenant is suspended at ECL."
+        assert "一時停止中" in str(suspended.message)
+        assert "一時停止中" in str(suspended.title)
+    assert str(suspended.title) == "This tenant is suspended at ECL"
+    assert "because the tenant is suspended there" in str(suspended)
 
 
 # --- Dates and numbers --------------------------------------------------------------------------

@@ -81,7 +81,7 @@ def test_deleting_an_app_that_is_already_gone_is_a_404_page(client_as, tenant, a
 
 def test_a_suspended_tenant_deletes_nothing(client_as, tenant, app, emulator):
     emulator.set_tenant_state(tenant.tenant_id, "suspended")
-    assert client_as("editor").post(url(tenant, app.id), {"app_id": app.id}).status_code == 409
+    assert client_as("editor").post(url(tenant, app.id), {"app_id": app.id}).status_code == 403
 
 
 def test_a_malformed_answer_is_a_502_page(client_as, tenant, app, emulator):

@@ -178,8 +178,8 @@ def test_a_malformed_app_is_a_502_page(client_as, tenant, app, emulator):
     assert client_as("viewer").get(url(tenant, app.id)).status_code == 502
 
 
-def test_a_suspended_tenant_is_a_409_page(client_as, tenant, app, emulator):
+def test_a_suspended_tenant_is_a_403_page(client_as, tenant, app, emulator):
     emulator.set_tenant_state(tenant.tenant_id, "suspended")
     response = client_as("viewer").get(url(tenant, app.id))
-    assert response.status_code == 409
+    assert response.status_code == 403
     assert "suspended at ECL" in response.content.decode()

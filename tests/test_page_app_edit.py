@@ -438,9 +438,9 @@ def test_saving_a_deleted_app_keeps_the_input_and_says_so(editor, tenant, app):
     assert AuditEvent.objects.get(action="app.update").outcome == "AppNotFound"
 
 
-def test_a_suspended_tenant_on_the_edit_form_is_a_409_page(editor, tenant, app, emulator):
+def test_a_suspended_tenant_on_the_edit_form_is_a_403_page(editor, tenant, app, emulator):
     emulator.set_tenant_state(tenant.tenant_id, "suspended")
-    assert editor.get(edit_url(tenant, app.id)).status_code == 409
+    assert editor.get(edit_url(tenant, app.id)).status_code == 403
 
 
 def test_viewer_cannot_open_the_form_and_reaches_no_upstream(client_as, tenant, app, emulator):

@@ -214,7 +214,7 @@ def test_a_lost_create_answer_says_the_app_may_exist(client_as, tenant, emulator
 def test_a_suspended_tenant_keeps_the_form(client_as, tenant, emulator):
     emulator.set_tenant_state(tenant.tenant_id, "suspended")
     response = client_as("editor").post(add_url(tenant), form_data())
-    assert response.status_code == 409
+    assert response.status_code == 403
     assert 'value="Kiosk line"' in response.content.decode()
 
 

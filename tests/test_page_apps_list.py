@@ -222,14 +222,14 @@ def test_a_malformed_answer_shows_502_page(client_as, tenant, emulator):
 def test_a_suspended_tenant_is_named_as_such(client_as, tenant, emulator):
     emulator.set_tenant_state(tenant.tenant_id, "suspended")
     response = client_as("viewer").get(url(tenant))
-    assert response.status_code == 409
+    assert response.status_code == 403
     assert "This tenant is suspended at ECL" in response.content.decode()
 
 
 def test_a_deleted_tenant_is_named_as_such(client_as, tenant, emulator):
     emulator.set_tenant_state(tenant.tenant_id, "deleted")
     response = client_as("viewer").get(url(tenant))
-    assert response.status_code == 409
+    assert response.status_code == 403
     assert "This tenant is deleted at ECL" in response.content.decode()
 
 

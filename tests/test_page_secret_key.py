@@ -113,9 +113,9 @@ def test_a_malformed_reveal_is_a_502_page(admin, tenant, app_id, emulator):
     assert admin.post(reveal_url(tenant, app_id)).status_code == 502
 
 
-def test_reveal_in_a_suspended_tenant_is_a_409_page(admin, tenant, app_id, emulator):
+def test_reveal_in_a_suspended_tenant_is_a_403_page(admin, tenant, app_id, emulator):
     emulator.set_tenant_state(tenant.tenant_id, "suspended")
-    assert admin.post(reveal_url(tenant, app_id)).status_code == 409
+    assert admin.post(reveal_url(tenant, app_id)).status_code == 403
 
 
 @pytest.mark.parametrize("actor", ["viewer", "editor"])
@@ -192,9 +192,9 @@ def test_renewing_a_missing_app_is_a_404_page(admin, tenant):
     assert admin.get(renew_url(tenant, "99999")).status_code == 404
 
 
-def test_renewal_in_a_suspended_tenant_is_a_409_page(admin, tenant, app_id, emulator):
+def test_renewal_in_a_suspended_tenant_is_a_403_page(admin, tenant, app_id, emulator):
     emulator.set_tenant_state(tenant.tenant_id, "suspended")
-    assert admin.post(renew_url(tenant, app_id)).status_code == 409
+    assert admin.post(renew_url(tenant, app_id)).status_code == 403
 
 
 @override_settings(ECL_TIMEOUT=1, ECL_CONNECT_TIMEOUT=1, ECL_CALL_BUDGET=5)

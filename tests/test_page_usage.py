@@ -105,6 +105,6 @@ def test_a_malformed_list_is_a_502_page(client_as, tenant, emulator):
     assert client_as("viewer").get(url(tenant, "export.csv")).status_code == 502
 
 
-def test_a_suspended_tenant_is_a_409_page(client_as, tenant, emulator):
+def test_a_suspended_tenant_is_a_403_page(client_as, tenant, emulator):
     emulator.set_tenant_state(tenant.tenant_id, "suspended")
-    assert client_as("viewer").get(url(tenant)).status_code == 409
+    assert client_as("viewer").get(url(tenant)).status_code == 403

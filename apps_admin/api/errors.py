@@ -1,7 +1,7 @@
 """The API's one exception handler: every error answers `{"detail": "...", "code": "..."}`.
 
-ECL errors are mapped here by type (the service module has already mapped ECL's statuses to
-types); DRF's and Django's own errors get the same shape. A validation error adds `fields`,
+An ECL error answers the status and code its class carries (the same as the pages'); DRF's and
+Django's own errors get the same shape. A validation error adds `fields`,
 `{field: [messages]}`. `detail` is in the request's language (Accept-Language; DRF's own messages
 come from DRF's catalogs); `code`, field names and ECL's own texts never change.
 """
@@ -14,26 +14,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from apps_admin import ecl
-
-# (status, code) by ECL error type; the first matching class wins, so subclasses come first.
-ECL_ERRORS: list[tuple[type[ecl.ECLError], int, str]] = [
-    (ecl.InvalidRequest, status.HTTP_400_BAD_REQUEST, "invalid"),
-    (ecl.TenantUnavailable, status.HTTP_403_FORBIDDEN, "tenant_unavailable"),
-    (ecl.AppNotFound, status.HTTP_404_NOT_FOUND, "app_not_found"),
-    (ecl.CredentialsRejected, status.HTTP_502_BAD_GATEWAY, "ecl_credentials_rejected"),
-    (ecl.TenantMisconfigured, status.HTTP_502_BAD_GATEWAY, "tenant_misconfigured"),
-    (ecl.TokenRejected, status.HTTP_502_BAD_GATEWAY, "ecl_token_rejected"),
-    (ecl.BadUpstreamResponse, status.HTTP_502_BAD_GATEWAY, "ecl_bad_response"),
-    (ecl.OutcomeUnknown, status.HTTP_502_BAD_GATEWAY, "outcome_unknown"),
-    (ecl.UpstreamUnavailable, status.HTTP_503_SERVICE_UNAVAILABLE, "ecl_unavailable"),
-    (ecl.UpstreamTimeout, status.HTTP_504_GATEWAY_TIMEOUT, "ecl_timeout"),
-]
 
 # What each status of the API means, for the schema (see views.py).
 STATUS_MEANINGS = {
@@ -51,9 +37,11 @@ STATUS_MEANINGS = {
         "Too many secret key calls; try again after `Retry-After` seconds (`throttled`)."
     ),
     502: gettext_lazy(
-        "ECL answered something unreadable (`ecl_bad_response`), rejected the tenant's ECL "
-        "credentials (`ecl_credentials_rejected`, `tenant_misconfigured`, "
-        "`ecl_token_rejected`), or a change was sent and its answer lost (`outcome_unknown`)."
+        "ECL answered something unreadable (`ecl_bad_response`) or too large "
+        "(`ecl_response_too_large`), rejected the tenant's ECL credentials "
+        "(`ecl_credentials_rejected`, `tenant_misconfigured`), refused the request twice "
+        "(`ecl_token_rejected`, with ECL's words), or a change was sent and its answer lost "
+        "(`outcome_unknown`)."
     ),
     503: gettext_lazy(
         "ECL is not reachable or answers 5xx (`ecl_unavailable`). Nothing was changed."
@@ -69,20 +57,13 @@ class ReauthRequired(exceptions.PermissionDenied):
     default_code = REAUTH_REQUIRED
 
 
-def ecl_status(error: ecl.ECLError) -> tuple[int, str]:
-    for cls, http_status, code in ECL_ERRORS:
-        if isinstance(error, cls):
-            return http_status, code
-    return status.HTTP_502_BAD_GATEWAY, error.code
-
-
 def body(detail: str, code: str, **extra: Any) -> dict[str, Any]:
     return {"detail": detail, "code": code, **extra}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ecl.ECLError):
-        return _ecl_response(exc)
+        return _ecl_response(exc, changing=context["request"].method not in ("GET", "HEAD"))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or None)
     elif isinstance(exc, PermissionDenied):
@@ -98,17 +79,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
-def _ecl_response(error: ecl.ECLError) -> Response:
-    http_status, code = ecl_status(error)
+def _ecl_response(error: ecl.ECLError, *, changing: bool) -> Response:
+    """The error's own status and code (the same as the pages'); its words in the request's
+    language, or ECL's own text for ECL's 400, which a script written for ECL may look for."""
     if isinstance(error, ecl.InvalidRequest):
-        # ECL's own text, which a script written for ECL may look for.
         fields = {error.field: [error.upstream_message]} if error.field else {}
-        data = body(error.upstream_message, code, **({"fields": fields} if fields else {}))
+        data = body(error.upstream_message, error.code, **({"fields": fields} if fields else {}))
     else:
-        data = body(str(error.message), code)  # in the request's language
+        data = body(str(error.words(changing=changing)), error.code)
     headers = {"ECL-Transaction-ID": error.transaction_id} if error.transaction_id else None
     set_rollback()
-    return Response(data, status=http_status, headers=headers)
+    return Response(data, status=error.status, headers=headers)
 
 
 def _code(exc: exceptions.APIException) -> str:

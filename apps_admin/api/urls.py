@@ -39,5 +39,5 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
-    re_path(r"^(?P<rest>.*)$", not_found),
+    re_path(r"^(?P<rest>[\s\S]*)$", not_found),  # a newline in the path too
 ]

@@ -77,13 +77,12 @@ class TenantScoped:
         return None
 
 
-def app_answer(answer: ecl.Answer[ecl.App]) -> ReturnDict:
+def app_answer(answer: ecl.Answer[ecl.App | ecl.UnreadableApp]) -> ReturnDict:
     """ECL's body as ECL sent it; the browsable API fills its update form from the serializer
-    attached (which never holds the write-only service account key)."""
-    return ReturnDict(
-        orjson.loads(answer.body),
-        serializer=AppFieldsSerializer(instance=app_actions.editable_values(answer.value)),
-    )
+    attached (which never holds the write-only service account key), with what could be read."""
+    app = answer.value
+    values = app_actions.editable_values(app) if isinstance(app, ecl.App) else {}
+    return ReturnDict(orjson.loads(answer.body), serializer=AppFieldsSerializer(instance=values))
 
 
 def as_ecl_answered(answer: ecl.Answer) -> Response:
@@ -172,8 +171,9 @@ class AppList(FreedOnceRendered, TenantScoped, GenericAPIView):
         tenant = self.tenant(request, tenant_id)
         value = request.query_params.get("expandApps")
         expand = value is not None and value.lower() != "false"
-        # ECL's checked body as it came: no second encoding of a list that may hold 10,000 apps.
-        return Response(EncodedJSON(ecl.app_list_answer(tenant, expand=expand).body))
+        # ECL's body as it came, checked only to be a list: no second encoding of a list that may
+        # hold 10,000 apps, and an app the pages could not read is the caller's to judge.
+        return Response(EncodedJSON(ecl.app_list_body(tenant, expand=expand)))
 
     @extend_schema(
         operation_id="app_create",

@@ -1,5 +1,10 @@
 """The errors of an ECL call, one class per outcome a user or an admin must act on differently.
 
+Each class says once what the portal answers for it, on pages and in the API alike: `status`
+(HTTP), `code` (for programs), `title` and `message` (for people), `changing_message` (said
+instead after a request meant to change something, where "nothing was changed" may be untrue),
+`retry` (trying again may help) and `tenant_settings` (a superuser must fix the tenant).
+
 Messages are lazy translations: they are put into words in the language active when they are
 shown (`str(error)`, a template, the API's answer), not when the error is raised.
 """
@@ -27,7 +32,12 @@ class ECLError(Exception):
     """Base of every ECL failure; `message` is fit to show a user, never holds a secret."""
 
     code = "ecl_error"
+    status = 502
+    title: str | Promise = _("ECL could not complete the request")
     message: str | Promise = _("The ECL service could not complete the request.")
+    changing_message: str | Promise | None = None
+    retry = True
+    tenant_settings = False
 
     def __init__(self, message: str | Promise | None = None, *, transaction_id: str = "") -> None:
         if message is None or (isinstance(message, str) and not message):
@@ -36,52 +46,104 @@ class ECLError(Exception):
         self.transaction_id = transaction_id
         super().__init__(self.message)
 
+    def words(self, *, changing: bool = False) -> str | Promise:
+        """What to tell a person; `changing` when the request meant to change something."""
+        if changing and self.changing_message is not None:
+            return self.changing_message
+        return self.message
+
 
 class CredentialsRejected(ECLError):
     """Keystone refused the tenant's ECL API key or secret: an admin must fix the tenant."""
 
     code = "ecl_credentials_rejected"
+    title = _("ECL rejected this tenant's credentials")
     message = _(
-        "ECL rejected this tenant's API key or secret. A portal administrator must update the "
-        "tenant's ECL credentials."
+        "ECL rejected the API key or secret the portal uses for this tenant, so nothing can be "
+        "shown or changed. A portal administrator must update the tenant's ECL credentials."
     )
+    retry = False
+    tenant_settings = True
 
 
 class TenantMisconfigured(ECLError):
     """The tenant's stored settings cannot be used (for example, its secret cannot be decrypted)."""
 
     code = "tenant_misconfigured"
-    message = _("This tenant's ECL settings cannot be used. A portal administrator must fix them.")
+    title = _("This tenant's settings cannot be used")
+    message = _(
+        "The portal cannot use the ECL settings stored for this tenant. Nothing was changed. A "
+        "portal administrator must fix them."
+    )
+    retry = False
+    tenant_settings = True
 
 
 class TokenRejected(ECLError):
-    """The apps API refused a freshly issued token too."""
+    """The apps API refused a freshly issued token too; ECL's own words are shown, not a guess."""
 
     code = "ecl_token_rejected"
-    message = _("ECL refused the portal's access token twice in a row. Nothing was changed.")
+    title = _("ECL refused the portal's access")
+    message = _(
+        "ECL refused the request twice, the second time with a new access token, without saying "
+        "why. Nothing was changed."
+    )
+
+    def __init__(self, upstream_message: str = "", *, status: int = 0, transaction_id: str = ""):
+        self.upstream_message = upstream_message
+        message = None
+        if upstream_message:
+            message = format_lazy(
+                _(
+                    "ECL refused the request twice, the second time with a new access token "
+                    "(HTTP {status}): “{text}”. Nothing was changed."
+                ),
+                status=status,
+                text=upstream_message,
+            )
+        super().__init__(message, transaction_id=transaction_id)
 
 
 class TenantUnavailable(ECLError):
+    """ECL refuses everything for the tenant (403, as ECL itself answers)."""
+
     code = "tenant_unavailable"
+    status = 403
     message = _("The tenant is not available at ECL.")
+    retry = False
 
     def __init__(self, state: str, *, transaction_id: str = "") -> None:
         self.state = state
+        label = state_label(state)
+        self.title = format_lazy(_("This tenant is {state} at ECL"), state=label)
         super().__init__(
-            format_lazy(_("The tenant is {state} at ECL."), state=state_label(state)),
+            format_lazy(
+                _(
+                    "ECL refuses every request for this tenant because the tenant is {state} "
+                    "there. Nothing was changed. Your ECL contract administrator or NTT "
+                    "Communications can tell you why."
+                ),
+                state=label,
+            ),
             transaction_id=transaction_id,
         )
 
 
 class AppNotFound(ECLError):
     code = "app_not_found"
+    status = 404
+    title = _("App not found")
     message = _("This app does not exist (it may have been deleted).")
+    retry = False
 
 
 class InvalidRequest(ECLError):
     """ECL's 400: `upstream_message` is ECL's own text, `field` the field it names, if any."""
 
     code = "invalid"
+    status = 400
+    title = _("ECL rejected the request")
+    retry = False
 
     def __init__(self, upstream_message: str, *, transaction_id: str = "") -> None:
         self.upstream_message = upstream_message
@@ -95,27 +157,58 @@ class InvalidRequest(ECLError):
 
 class UpstreamUnavailable(ECLError):
     code = "ecl_unavailable"
+    status = 503
+    title = _("ECL is not answering")
     message = _("ECL is not answering right now. Nothing was changed; try again in a moment.")
 
 
 class UpstreamTimeout(ECLError):
     code = "ecl_timeout"
-    message = _("ECL took too long to answer. Try again in a moment.")
+    status = 504
+    title = _("ECL took too long to answer")
+    message = _("ECL took too long to answer. Nothing was changed; try again in a moment.")
+    changing_message = _(
+        "ECL took too long to answer, so the portal cannot tell whether the change was made. "
+        "Check the app before trying again."
+    )
 
 
 class BadUpstreamResponse(ECLError):
     code = "ecl_bad_response"
+    title = _("ECL's answer could not be read")
     message = _("ECL answered something the portal cannot read. Try again in a moment.")
+    changing_message = _(
+        "ECL answered something the portal cannot read, so it cannot tell whether the change "
+        "was made. Check the app before trying again."
+    )
+
+
+class ResponseTooLarge(BadUpstreamResponse):
+    """ECL's answer was larger than ECL_MAX_BODY_BYTES; the rest of it was not read."""
+
+    code = "ecl_response_too_large"
+    title = _("ECL's answer was too large")
+    message = _(
+        "ECL sent an answer larger than the portal accepts, so it was not read. A portal "
+        "administrator can raise ECL_MAX_BODY_BYTES."
+    )
+    changing_message = _(
+        "ECL sent an answer larger than the portal accepts, so the portal cannot tell whether "
+        "the change was made. Check the app before trying again."
+    )
+    retry = False
 
 
 class OutcomeUnknown(ECLError):
     """A request that changes something was sent, and its answer was lost."""
 
     code = "outcome_unknown"
+    title = _("The outcome is unknown")
     message = _(
         "The request reached ECL but its answer was lost, so the portal cannot tell whether it "
         "took effect. Check the current state before trying again."
     )
+    retry = False
 
 
 _FIELDS_BY_TEXT = {

@@ -1,45 +1,89 @@
 """One function per ECL apps API operation, tenant first; callers never build URLs.
 
-Each `*_answer` variant also returns ECL's JSON body exactly as sent, checked: the REST API
-answers with it instead of encoding the typed value again.
+Each reads ECL's answer the way its operation needs: lists and apps as a tolerant reader
+(`reading.py`), secret keys strictly, and any 2xx as success. The `*_answer` variants also return
+ECL's body as it came, for the REST API to pass on.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from apps_admin.ecl import errors
 from apps_admin.ecl.client import call
-from apps_admin.ecl.types import Answer, App, AppSummary, SecretKey
+from apps_admin.ecl.reading import Problem, read_app, read_app_list, reason, summary
+from apps_admin.ecl.types import Answer, App, AppList, SecretKey, UnreadableApp, decode
 
 if TYPE_CHECKING:
+    from apps_admin.ecl.transport import Reply
     from apps_admin.models import Tenant
+
+logger = logging.getLogger("apps_admin.ecl")
 
 APPS = "/tenants/{tenant_id}/apps"
 APP = "/tenants/{tenant_id}/apps/{app_id}"
 SECRETKEY = "/tenants/{tenant_id}/apps/{app_id}/secretkey"
 
 
-def app_list_answer(tenant: Tenant, *, expand: bool = True) -> Answer[list[App]]:
-    """Every app of the tenant; without `expand`, only id, apikey and description (AppSummary)."""
-    params = {"expandApps": "true" if expand else "false"}
-    return call(tenant, "GET", APPS, params=params, into=list[App if expand else AppSummary])
+def app_list(tenant: Tenant, *, expand: bool = True) -> AppList:
+    """Every app of the tenant that could be read (`.unreadable` holds the others); without
+    `expand`, only id, apikey and description of each (AppSummary)."""
+    reply = _list(tenant, expand)
+    try:
+        apps, problems = read_app_list(reply.body, expanded=expand)
+    except errors.BadUpstreamResponse as error:
+        raise _with_transaction(error, reply) from None
+    _log(problems, tenant, reply, "list")
+    return apps
 
 
-def app_list(tenant: Tenant, *, expand: bool = True) -> list[App]:
-    return app_list_answer(tenant, expand=expand).value
+def app_list_body(tenant: Tenant, *, expand: bool = True) -> bytes:
+    """ECL's list as it came, checked only to be a JSON array (`null` is the empty list)."""
+    reply = _list(tenant, expand)
+    try:
+        data = msgspec.json.decode(reply.body, type=list[msgspec.Raw] | None)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        error = errors.BadUpstreamResponse(_("ECL sent an app list this portal cannot read."))
+        raise _with_transaction(error, reply) from None
+    return b"[]" if data is None else reply.body
 
 
-def app_get_answer(tenant: Tenant, app_id: str) -> Answer[App]:
-    return call(tenant, "GET", APP, app_id=app_id, into=App)
+def app_get_answer(tenant: Tenant, app_id: str) -> Answer[App | UnreadableApp]:
+    """The app as far as it could be read (UnreadableApp when its id or apikey cannot be
+    trusted), with ECL's body as it came."""
+    reply = call(tenant, "GET", APP, app_id=app_id)
+    try:
+        app, problems = read_app(reply.body)
+    except errors.BadUpstreamResponse as error:
+        raise _with_transaction(error, reply) from None
+    _log(problems, tenant, reply, "get")
+    return Answer(app, reply.body, reply.status)
 
 
 def app_get(tenant: Tenant, app_id: str) -> App:
-    return app_get_answer(tenant, app_id).value
+    """The app; BadUpstreamResponse naming the field when its id or apikey cannot be trusted."""
+    app = app_get_answer(tenant, app_id).value
+    if isinstance(app, UnreadableApp):
+        raise errors.BadUpstreamResponse(unreadable_message(app))
+    return app
 
 
 def app_create_answer(tenant: Tenant, fields: dict[str, Any]) -> Answer[App]:
-    """Create an app from request fields (description, domains, permissions, status, recording)."""
-    return call(tenant, "POST", APPS, body=fields, into=App)
+    """Create an app from request fields (description, domains, permissions, status, recording).
+    A 2xx without a readable app is OutcomeUnknown: it was most likely made."""
+    reply = call(tenant, "POST", APPS, body=fields)
+    try:
+        app = _read_written(reply)
+    except errors.BadUpstreamResponse:
+        app = None
+    if not isinstance(app, App):
+        raise errors.OutcomeUnknown(transaction_id=reply.transaction_id)
+    return Answer(app, reply.body, reply.status)
 
 
 def app_create(tenant: Tenant, fields: dict[str, Any]) -> App:
@@ -48,8 +92,10 @@ def app_create(tenant: Tenant, fields: dict[str, Any]) -> App:
 
 def app_update_answer(tenant: Tenant, app_id: str, fields: dict[str, Any]) -> Answer[App | None]:
     """Change the fields given and only those (PUT leaves the others as they are). The value is
-    None when ECL's 2xx carried no readable app."""
-    return call(tenant, "PUT", APP, app_id=app_id, body=fields, into=App)
+    None when ECL's 2xx carried no readable app (it is done all the same)."""
+    reply = call(tenant, "PUT", APP, app_id=app_id, body=fields)
+    app = _read_written(reply)
+    return Answer(app if isinstance(app, App) else None, reply.body, reply.status)
 
 
 def app_update(tenant: Tenant, app_id: str, fields: dict[str, Any]) -> App | None:
@@ -58,7 +104,8 @@ def app_update(tenant: Tenant, app_id: str, fields: dict[str, Any]) -> App | Non
 
 def app_delete_answer(tenant: Tenant, app_id: str) -> Answer[None]:
     """Any 2xx, with or without a body, is done."""
-    return call(tenant, "DELETE", APP, app_id=app_id)
+    reply = call(tenant, "DELETE", APP, app_id=app_id)
+    return Answer(None, reply.body, reply.status)
 
 
 def app_delete(tenant: Tenant, app_id: str) -> None:
@@ -66,10 +113,67 @@ def app_delete(tenant: Tenant, app_id: str) -> None:
 
 
 def secretkey_get(tenant: Tenant, app_id: str) -> str:
-    return call(tenant, "GET", SECRETKEY, app_id=app_id, into=SecretKey).value.secretkey
+    """The secret key: a non-empty string, or BadUpstreamResponse (never a wrong value shown)."""
+    reply = call(tenant, "GET", SECRETKEY, app_id=app_id)
+    try:
+        return decode(reply.body, SecretKey).secretkey
+    except errors.BadUpstreamResponse as error:
+        raise _with_transaction(error, reply) from None
 
 
 def secretkey_renew(tenant: Tenant, app_id: str) -> str:
     """A new secret key; OutcomeUnknown when the answer was lost or unreadable (the key may have
     changed)."""
-    return call(tenant, "POST", SECRETKEY, app_id=app_id, into=SecretKey).value.secretkey
+    reply = call(tenant, "POST", SECRETKEY, app_id=app_id)
+    try:
+        return decode(reply.body, SecretKey).secretkey
+    except errors.BadUpstreamResponse:
+        raise errors.OutcomeUnknown(transaction_id=reply.transaction_id) from None
+
+
+def unreadable_message(app: UnreadableApp) -> str:
+    """Why the portal cannot act on the app, in the user's words."""
+    return gettext("ECL sent an app the portal cannot act on: %(reason)s") % {"reason": reason(app)}
+
+
+# --- Helpers -------------------------------------------------------------------------------
+
+
+def _list(tenant: Tenant, expand: bool) -> Reply:
+    return call(tenant, "GET", APPS, params={"expandApps": "true" if expand else "false"})
+
+
+def _read_written(reply: Reply) -> App | UnreadableApp | None:
+    """The app in a 2xx answer to a change, or None when the answer is empty or JSON of another
+    kind (the change is done all the same). An answer that is not JSON at all may come from
+    something other than ECL: BadUpstreamResponse, for the caller to decide."""
+    try:
+        return read_app(reply.body)[0]
+    except errors.BadUpstreamResponse as error:
+        if reply.body.strip():
+            try:
+                msgspec.json.decode(reply.body)
+            except msgspec.DecodeError:
+                raise _with_transaction(error, reply) from None
+        logger.warning(
+            "ECL answered %s without an app transaction_id=%s",
+            reply.status,
+            reply.transaction_id or "-",
+        )
+        return None
+
+
+def _with_transaction(error: errors.ECLError, reply: Reply) -> errors.ECLError:
+    error.transaction_id = reply.transaction_id
+    return error
+
+
+def _log(problems: list[Problem], tenant: Tenant, reply: Reply, what: str) -> None:
+    for line in summary(problems):
+        logger.warning(
+            "ECL app %s: read around %s tenant=%s transaction_id=%s",
+            what,
+            line,
+            tenant.tenant_id,
+            reply.transaction_id or "-",
+        )

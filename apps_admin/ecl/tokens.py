@@ -8,7 +8,9 @@ cold cache under load costs exactly one token request: the caller that wins the 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import math
 import time
 import uuid
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from django.core.cache import cache
 
 from apps_admin import crypto
 from apps_admin.ecl import errors
-from apps_admin.ecl.transport import Deadline, exchange
+from apps_admin.ecl.transport import Deadline, Reply, exchange
 
 if TYPE_CHECKING:
     from apps_admin.models import Tenant
@@ -57,7 +59,9 @@ def token_for(tenant: Tenant, deadline: Deadline, *, rejected: str | None = None
     if cached:
         return cached.value
     lock_key, owner = f"{key}:lock", uuid.uuid4().hex
-    lock_timeout = max(1, int(settings.ECL_CONNECT_TIMEOUT + settings.ECL_TIMEOUT) + 1)
+    # The lock outlives the slowest token request allowed (a whole operation's budget), so the
+    # waiters never start fetches of their own while the first is still under way.
+    lock_timeout = math.ceil(settings.ECL_CALL_BUDGET) + 2
     while True:
         failure = cache.get(f"{key}:failed")
         if failure in _REMEMBERED:
@@ -138,25 +142,25 @@ def _request_token(tenant: Tenant, deadline: Deadline) -> Token:
         body=body,
         retry=True,
     )
-    if response.status_code == 401:
+    if response.status == 401:
         raise errors.CredentialsRejected()
-    if response.status_code >= 500:
+    if response.status >= 500:
         raise errors.UpstreamUnavailable()
     value = response.headers.get("X-Subject-Token", "")
-    if response.status_code != 201 or not value:
+    if not 200 <= response.status < 300 or not value:
         logger.warning(
             "Keystone answered %s without a usable token tenant=%s",
-            response.status_code,
+            response.status,
             tenant.tenant_id,
         )
         raise errors.BadUpstreamResponse()
     return Token(value=value, expires_at=_expiry(response))
 
 
-def _expiry(response) -> float:
+def _expiry(response: Reply) -> float:
     """When the token runs out; an answer without a readable expiry counts as expired now."""
     try:
-        moment = datetime.fromisoformat(response.json()["token"]["expires_at"])
+        moment = datetime.fromisoformat(json.loads(response.body)["token"]["expires_at"])
     except (ValueError, KeyError, TypeError):
         return time.time()
     if moment.tzinfo is None:  # Keystone's times are UTC

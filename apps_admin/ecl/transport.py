@@ -1,11 +1,17 @@
-"""The one place that sends HTTP to ECL: pooled session, timeouts, retries, no redirects, logging.
+"""The one place that sends HTTP to ECL: pooled session, timeouts, retries, no redirects, logging,
+and answers read against one deadline and a size cap.
 
-Time budget. Every operation gets a `Deadline` of ECL_CALL_BUDGET seconds (default 25). Each request
-uses connect and read timeouts clipped to what remains of it; a retry (at most two, for idempotent
-methods) or a token fetch starts only while at least one connect timeout remains; waiting for
-another worker's token fetch polls against the same deadline. So an operation ends within the budget
-plus one backoff or poll step (< 1 s): 25 + 1 = 26 s, under gunicorn's 30-second worker timeout.
-(Per-read timeouts bound each socket read, not a server that trickles bytes; ECL does not.)
+Time budget. Every operation gets a `Deadline` of ECL_CALL_BUDGET seconds (default 25), from the
+first connect to the last byte of the last answer, token request included. Each socket wait is
+clipped to what remains of it, and the body is read in pieces with the deadline checked between
+them, so an answer that trickles in a byte at a time ends at the budget too. A retry (at most
+two, for idempotent methods) or a token fetch starts only while at least one connect timeout
+remains; waiting for another worker's token fetch polls against the same deadline. So an
+operation ends within the budget plus one backoff or poll step (< 1 s): 25 + 1 = 26 s, under
+gunicorn's 30-second worker timeout.
+
+Size. An answer longer than ECL_MAX_BODY_BYTES is refused (ResponseTooLarge) as soon as its
+Content-Length or the bytes read so far pass the cap; the rest is never read.
 """
 
 from __future__ import annotations
@@ -13,19 +19,32 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
 
-from apps_admin.ecl.errors import OutcomeUnknown, UpstreamTimeout, UpstreamUnavailable
+from apps_admin.ecl.errors import (
+    OutcomeUnknown,
+    ResponseTooLarge,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
 
 logger = logging.getLogger("apps_admin.ecl")
 
 RETRY_STATUSES = frozenset({502, 503, 504})
 RETRY_BACKOFF = (0.2, 0.5)  # seconds before the second and the third attempt
+CHUNK = 64 * 1024
 
 _session: requests.Session | None = None
 _session_lock = threading.Lock()
@@ -57,11 +76,30 @@ class Deadline:
         return self.ends_at - time.monotonic()
 
     def timeouts(self) -> tuple[float, float]:
-        remaining = self.remaining()
+        remaining = max(self.remaining(), 0.001)
         return (min(settings.ECL_CONNECT_TIMEOUT, remaining), min(settings.ECL_TIMEOUT, remaining))
 
     def allows_another_attempt(self, pause: float = 0.0) -> bool:
         return self.remaining() - pause > min(settings.ECL_CONNECT_TIMEOUT, 1.0)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """ECL's whole answer. `resent` is True when an earlier attempt of the same request may
+    already have been carried out (its answer was lost, and this is the answer to a resend)."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    resent: bool = False
+
+    @property
+    def transaction_id(self) -> str:
+        return self.headers.get("ECL-Transaction-ID", "")
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "")
 
 
 def _never_sent(error: requests.ConnectionError) -> bool:
@@ -83,12 +121,12 @@ def exchange(
     body: Any = None,
     params: dict[str, str] | None = None,
     retry: bool | None = None,
-) -> requests.Response:
+) -> Reply:
     """Send one request (retrying idempotent ones) and return ECL's answer, whatever its status.
 
-    Raises UpstreamUnavailable, UpstreamTimeout, or OutcomeUnknown when a request that may have
-    changed something was sent and its answer lost. `retry` defaults to "method is not POST".
-    The answer's `ecl_resent` is True when an earlier attempt may already have been carried out.
+    Raises UpstreamUnavailable, UpstreamTimeout, ResponseTooLarge, or OutcomeUnknown when a
+    request that may have changed something was sent and its answer lost. `retry` defaults to
+    "method is not POST".
     """
     retry = method != "POST" if retry is None else retry
     attempts = 1 + len(RETRY_BACKOFF) if retry else 1
@@ -98,7 +136,7 @@ def exchange(
             raise UpstreamTimeout()
         last = attempt == attempts - 1
         try:
-            response = _send_once(method, url, route, tenant_id, deadline, headers, body, params)
+            reply = _send_once(method, url, route, tenant_id, deadline, headers, body, params)
         except requests.ConnectionError as error:
             sent = not _never_sent(error)
             resent = resent or sent
@@ -113,11 +151,11 @@ def exchange(
             logger.warning("ECL %s %s could not be sent tenant=%s", method, route, tenant_id)
             raise UpstreamUnavailable() from None
         else:
-            response.ecl_resent = resent and attempt > 0
-            if not (retry and response.status_code in RETRY_STATUSES):
-                return response
+            reply = Reply(reply.status, reply.headers, reply.body, resent and attempt > 0)
+            if not (retry and reply.status in RETRY_STATUSES):
+                return reply
             if last or not deadline.allows_another_attempt(RETRY_BACKOFF[attempt]):
-                return response
+                return reply
             resent = True
         time.sleep(RETRY_BACKOFF[attempt])
     raise AssertionError("unreachable")  # pragma: no cover
@@ -132,7 +170,7 @@ def _send_once(
     headers: dict[str, str] | None,
     body: Any,
     params: dict[str, str] | None,
-) -> requests.Response:
+) -> Reply:
     started = time.perf_counter()
     status: int | str = "error"
     transaction_id = ""
@@ -149,10 +187,16 @@ def _send_once(
             params=params,
             timeout=deadline.timeouts(),
             allow_redirects=False,
+            stream=True,
         )
         status = response.status_code
         transaction_id = response.headers.get("ECL-Transaction-ID", "")
-        return response
+        try:
+            content = _read_body(response, deadline)
+        except BaseException as error:
+            status = f"{status}+{type(error).__name__}"
+            raise
+        return Reply(response.status_code, response.headers, content)
     except requests.RequestException as error:
         status = type(error).__name__
         raise
@@ -166,3 +210,48 @@ def _send_once(
             tenant_id,
             transaction_id or "-",
         )
+
+
+def _read_body(response: requests.Response, deadline: Deadline) -> bytes:
+    """The whole body, read in pieces against the deadline and the size cap; on any failure
+    the connection is dropped rather than returned to the pool half read."""
+    limit = settings.ECL_MAX_BODY_BYTES
+    raw = response.raw
+    done = False
+    try:
+        length = response.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > limit:
+            raise ResponseTooLarge()
+        content = bytearray()
+        while True:
+            remaining = deadline.remaining()
+            if remaining <= 0:
+                raise requests.ReadTimeout("the operation's deadline passed while reading")
+            _limit_next_wait(raw, min(settings.ECL_TIMEOUT, remaining))
+            try:
+                piece = raw.read1(CHUNK, decode_content=True)
+            except ReadTimeoutError as error:
+                raise requests.ReadTimeout(str(error)) from None
+            except HTTPError as error:  # reset or cut short mid-body
+                raise requests.ConnectionError(str(error)) from None
+            if not piece:
+                done = True
+                return bytes(content)
+            content += piece
+            if len(content) > limit:
+                raise ResponseTooLarge()
+    finally:
+        if not done:
+            connection = raw.connection
+            if connection is not None:
+                connection.close()
+            response.close()
+
+
+def _limit_next_wait(raw: Any, seconds: float) -> None:
+    """Make the next socket read wait at most `seconds` (the request's own read timeout was set
+    when it was sent, for a budget that has shrunk since)."""
+    connection = raw.connection
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        sock.settimeout(max(seconds, 0.001))

@@ -13,7 +13,7 @@ from apps_admin import app_actions, ecl
 from apps_admin.access import tenant_view
 from apps_admin.forms import DeleteConfirmForm
 from apps_admin.models import Role, Tenant
-from apps_admin.views.common import app_label, app_url, tenant_context
+from apps_admin.views.common import app_label, app_url, readable_part, tenant_context
 from apps_admin.views.errors import render_error
 
 
@@ -37,9 +37,11 @@ def app_delete(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
         return HttpResponseRedirect(reverse("apps_admin:app_list", args=[tenant.tenant_id]))
 
     try:
-        app = ecl.app_get(tenant, app_id)
+        app = ecl.app_get_answer(tenant, app_id).value
     except ecl.ECLError as error:
         return render_error(request, error, tenant)
+    if isinstance(app, ecl.UnreadableApp):
+        app = readable_part(app, app_id)  # an app ECL sent unreadably can still be deleted
     title = _("Delete %(app)s") % {"app": app_label(app)}
     context = tenant_context(tenant, role, title=title, app=app, form=form)
     return render(request, "apps_admin/app_delete.html", context)

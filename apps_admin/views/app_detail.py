@@ -12,7 +12,13 @@ from apps_admin import app_actions, ecl, usage_chart
 from apps_admin.access import tenant_view
 from apps_admin.ecl.types import PERMISSIONS, STATUSES
 from apps_admin.models import Role, Tenant
-from apps_admin.views.common import PERMISSION_HELP, app_label, app_url, tenant_context
+from apps_admin.views.common import (
+    PERMISSION_HELP,
+    app_label,
+    app_url,
+    readable_part,
+    tenant_context,
+)
 from apps_admin.views.errors import render_error
 
 
@@ -20,9 +26,18 @@ from apps_admin.views.errors import render_error
 @tenant_view(Role.VIEWER)
 def app_detail(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> HttpResponse:
     try:
-        app = ecl.app_get(tenant, app_id)
+        app = ecl.app_get_answer(tenant, app_id).value
     except ecl.ECLError as error:
         return render_error(request, error, tenant)
+    if isinstance(app, ecl.UnreadableApp):
+        context = tenant_context(
+            tenant,
+            role,
+            title=app.description or _("App %(id)s") % {"id": app_id},
+            app=readable_part(app, app_id),
+            reason=ecl.unreadable_message(app),
+        )
+        return render(request, "apps_admin/app_unreadable.html", context)
     permissions = [
         {"name": name, "on": name in app.permissions, "help": PERMISSION_HELP[name]}
         for name in PERMISSIONS

@@ -16,7 +16,7 @@ from apps_admin import app_rows, app_table, ecl
 from apps_admin.access import tenant_view
 from apps_admin.ecl.types import PERMISSIONS
 from apps_admin.models import Role, Tenant
-from apps_admin.views.common import tenant_context
+from apps_admin.views.common import tenant_context, unreadable_rows
 from apps_admin.views.errors import render_error
 
 
@@ -81,6 +81,7 @@ def app_list(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
         previous_query=query.params(page=page.number - 1),
         next_query=query.params(page=page.number + 1),
         export_query={k: v for k, v in query.params().items() if k != "p"},
+        unreadable=unreadable_rows(tenant, apps.unreadable),
     )
     context["rows"] = app_rows.rows_html(
         ((app, app_table.usage_in(app, months.current)) for app in page.items),
@@ -105,5 +106,7 @@ def app_export(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="apps-{tenant.tenant_id}-{stamp}.csv"'
     response["Cache-Control"] = "private, no-store"
-    csv.writer(response).writerows(app_table.app_csv_rows(rows, months))
+    writer = csv.writer(response)
+    writer.writerows(app_table.app_csv_rows(rows, months))
+    writer.writerows(app_table.unreadable_csv_rows(apps.unreadable))
     return response

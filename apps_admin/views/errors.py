@@ -1,8 +1,5 @@
-"""The one mapping from an ECL error to what a user sees: an HTTP status, a title and a message.
-
-Every page shows upstream trouble through here, inside the normal site (header, breadcrumbs),
-never as a traceback or a 500.
-"""
+"""Upstream trouble on a page: the error's status, title and message (which each ECL error class
+carries, for pages and API alike), inside the normal site, never as a traceback or a 500."""
 
 from __future__ import annotations
 
@@ -15,7 +12,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from apps_admin import ecl
-from apps_admin.ecl.errors import state_label
 from apps_admin.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -33,89 +29,13 @@ class Trouble:
 def describe(error: ecl.ECLError, *, changing: bool = False) -> Trouble:
     """What to tell the user about `error`, in the active language; `changing` says the request
     meant to change something (so "nothing was changed" must be true before it is said)."""
-    match error:
-        case ecl.UpstreamUnavailable():
-            return Trouble(
-                503,
-                _("ECL is not answering"),
-                _("ECL is not answering right now. Nothing was changed; try again in a moment."),
-                retry=True,
-            )
-        case ecl.UpstreamTimeout() if changing:
-            return Trouble(
-                504,
-                _("ECL took too long to answer"),
-                _(
-                    "ECL took too long to answer, so the portal cannot tell whether the change "
-                    "was made. Check the app before trying again."
-                ),
-                retry=True,
-            )
-        case ecl.UpstreamTimeout():
-            return Trouble(
-                504,
-                _("ECL took too long to answer"),
-                _("ECL took too long to answer. Nothing was changed; try again in a moment."),
-                retry=True,
-            )
-        case ecl.TenantUnavailable():
-            state = state_label(error.state)
-            return Trouble(
-                409,
-                _("This tenant is %(state)s at ECL") % {"state": state},
-                _(
-                    "ECL refuses every request for this tenant because the tenant is %(state)s "
-                    "there. Nothing was changed. Your ECL contract administrator or NTT "
-                    "Communications can tell you why."
-                )
-                % {"state": state},
-            )
-        case ecl.CredentialsRejected():
-            return Trouble(
-                502,
-                _("ECL rejected this tenant's credentials"),
-                _(
-                    "ECL rejected the API key or secret the portal uses for this tenant, so "
-                    "nothing can be shown or changed. Nothing was changed."
-                ),
-                tenant_settings=True,
-            )
-        case ecl.TenantMisconfigured():
-            return Trouble(
-                502,
-                _("This tenant's settings cannot be used"),
-                _(
-                    "The portal cannot use the ECL settings stored for this tenant. Nothing was "
-                    "changed."
-                ),
-                tenant_settings=True,
-            )
-        case ecl.AppNotFound():
-            return Trouble(404, _("App not found"), str(error.message))
-        case ecl.InvalidRequest():
-            return Trouble(400, _("ECL rejected the request"), str(error.message))
-        case ecl.OutcomeUnknown():
-            return Trouble(502, _("The outcome is unknown"), str(error.message))
-        case ecl.TokenRejected():
-            return Trouble(
-                502, _("ECL refused the portal's access"), str(error.message), retry=True
-            )
-        case ecl.BadUpstreamResponse():
-            return Trouble(
-                502,
-                _("ECL's answer could not be read"),
-                str(error.message)
-                if not changing
-                else _(
-                    "ECL answered something the portal cannot read, so it cannot tell whether "
-                    "the change was made. Check the app before trying again."
-                ),
-                retry=True,
-            )
-        case _:
-            return Trouble(
-                502, _("ECL could not complete the request"), str(error.message), retry=True
-            )
+    return Trouble(
+        error.status,
+        str(error.title),
+        str(error.words(changing=changing)),
+        retry=error.retry,
+        tenant_settings=error.tenant_settings,
+    )
 
 
 def tenant_admin_url(tenant: Tenant) -> str:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from apps_admin import app_table, ecl
 from apps_admin.access import tenant_view
 from apps_admin.models import Role, Tenant
-from apps_admin.views.common import tenant_context
+from apps_admin.views.common import tenant_context, unreadable_rows
 from apps_admin.views.errors import render_error
 
 DEFAULT_ORDER = "-billed"  # the apps that cost the most first
@@ -66,6 +66,7 @@ def usage(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
         previous_query=query.params(page=page.number - 1),
         next_query=query.params(page=page.number + 1),
         export_query={k: v for k, v in query.params().items() if k != "p"},
+        unreadable=unreadable_rows(tenant, apps.unreadable),
     )
     return render(request, "apps_admin/usage.html", context)
 
@@ -84,5 +85,7 @@ def usage_export(request: HttpRequest, tenant: Tenant, role: Role) -> HttpRespon
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="usage-{tenant.tenant_id}-{stamp}.csv"'
     response["Cache-Control"] = "private, no-store"
-    csv.writer(response).writerows(app_table.usage_csv_rows(ordered, months))
+    writer = csv.writer(response)
+    writer.writerows(app_table.usage_csv_rows(ordered, months))
+    writer.writerows(app_table.unreadable_csv_rows(apps.unreadable))
     return response
