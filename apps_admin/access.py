@@ -1,7 +1,8 @@
 """Who may do what in which tenant: the one place that answers it, for pages and API alike.
 
 Not a member: 404 (the tenant's existence is not revealed). A member whose role is too low: 403.
-Both are written to the audit log as `access.denied`, and both happen before any ECL call.
+Both are written to the audit log as `access.denied` (rate-limited; a non-member's in the global
+log only), and both happen before any ECL call.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import re
 from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps_admin import audit
+from apps_admin.client_ip import client_ip
 from apps_admin.models import Membership, Role, Tenant
 
 NOT_FOUND = _("No such tenant.")
@@ -64,15 +67,29 @@ def tenant_for(request: HttpRequest, tenant_id: str, needed: Role) -> tuple[Tena
     well_formed = TENANT_ID.fullmatch(tenant_id) is not None
     tenant, role = _tenant_and_role(request.user, tenant_id) if well_formed else (None, None)
     if role is None:
-        audit.record(request, "access.denied", outcome="denied", tenant_id=tenant_id)
+        _record_denial(request, tenant_id="")  # not this tenant's event: it is not theirs
         raise Http404(NOT_FOUND)
     if not role.allows(needed):
-        audit.record(request, "access.denied", outcome="denied", tenant_id=tenant.tenant_id)
+        _record_denial(request, tenant_id=tenant.tenant_id)
         raise PermissionDenied(
             gettext("Your role in this tenant is %(role)s; this needs %(needed)s.")
             % {"role": role.label.lower(), "needed": needed.label.lower()}
         )
     return tenant, role
+
+
+DENIAL_INTERVAL = 600  # seconds: one access.denied event per person and tenant in this time
+
+
+def _record_denial(request: HttpRequest, *, tenant_id: str) -> None:
+    """Audit a refusal, at most once per person (or address) and tenant per DENIAL_INTERVAL,
+    counted in the shared cache: nobody can fill a tenant's log, or the global one, by
+    asking again and again. A refusal in a tenant the person is not a member of goes to the
+    global log (superusers), never to that tenant's."""
+    user = getattr(request, "user", None)
+    who = str(user.pk) if user is not None and user.is_authenticated else client_ip(request)
+    if cache.add(f"audit:denied:{who}:{tenant_id or '-'}", 1, timeout=DENIAL_INTERVAL):
+        audit.record(request, "access.denied", outcome="denied", tenant_id=tenant_id)
 
 
 def tenant_view(needed: Role) -> Callable:

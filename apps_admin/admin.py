@@ -1,24 +1,22 @@
-"""Django admin: tenants (secret write-only), memberships, and the read-only audit log.
+"""Django admin: tenants (secret write-only), memberships, the read-only audit log, API tokens.
 
-Everything here is for superusers only; tenant and membership changes are audited.
+Everything here is for superusers only; tenant and membership changes and token revocations are
+audited.
 """
 
 from django import forms
 from django.contrib import admin
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from rest_framework.authtoken.models import TokenProxy
 
-from apps_admin import audit
-from apps_admin.models import AuditEvent, Membership, Tenant
+from apps_admin import api_tokens, audit
+from apps_admin.models import ApiToken, AuditEvent, Membership, Tenant
 
 admin.site.site_header = _("SkyWay apps portal")
 admin.site.site_title = _("SkyWay apps portal")
 admin.site.index_title = _("Administration")
 admin.site.site_url = "/"
-# API tokens are managed by their owners on /account/tokens/; admin would show their keys.
-admin.site.unregister(TokenProxy)
 
 
 def _https_by_default(db_field: models.Field, **kwargs) -> forms.Field | None:
@@ -48,6 +46,16 @@ class TenantForm(forms.ModelForm):
         cleaned = super().clean()
         if not cleaned.get("api_secret") and not self.instance.api_secret_encrypted:
             self.add_error("api_secret", gettext("Enter the tenant's ECL API secret key."))
+        moved = {"identity_url", "api_url", "region"} & set(self.changed_data)
+        if moved and self.instance.pk and not cleaned.get("api_secret"):
+            # The stored secret is never sent somewhere new on the strength of a URL alone.
+            self.add_error(
+                "api_secret",
+                gettext(
+                    "You changed where this tenant's ECL services are: enter its ECL API secret "
+                    "key again."
+                ),
+            )
         return cleaned
 
     def save(self, commit: bool = True) -> Tenant:
@@ -175,14 +183,8 @@ class MembershipAdmin(SuperuserOnly, admin.ModelAdmin):
             self.delete_model(request, membership)
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only for superusers: nobody can add, change or delete an event here."""
-
-    list_display = ["at", "actor_username", "action", "outcome", "tenant_id", "app_id", "client_ip"]
-    list_filter = ["action", "outcome"]
-    search_fields = ["actor_username", "tenant_id", "app_id", "request_id", "transaction_id"]
-    date_hierarchy = "at"
+class SuperuserReadOnly:
+    """Seen by superusers; nobody adds, changes or deletes a row here."""
 
     def has_module_permission(self, request) -> bool:
         return request.user.is_superuser
@@ -198,3 +200,52 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(SuperuserReadOnly, admin.ModelAdmin):
+    """Read-only for superusers: nobody can add, change or delete an event here."""
+
+    list_display = ["at", "actor_username", "action", "outcome", "tenant_id", "app_id", "client_ip"]
+    list_filter = ["action", "outcome"]
+    search_fields = ["actor_username", "tenant_id", "app_id", "request_id", "transaction_id"]
+    date_hierarchy = "at"
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(SuperuserReadOnly, admin.ModelAdmin):
+    """Every person's API tokens, for superusers: seen (never their digest) and revoked, never
+    made or changed here (a token is made by its owner on /account/tokens/)."""
+
+    fields = list_display = [
+        "user",
+        "name",
+        "prefix",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    readonly_fields = fields
+    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__username", "name", "prefix"]
+    list_select_related = ["user"]
+    actions = ["revoke"]
+
+    # Deleting is refused too (SuperuserReadOnly): revoke instead, so that the row says who had
+    # which token until when.
+
+    @admin.action(description=_("Revoke the selected API tokens"))
+    def revoke(self, request, queryset) -> None:
+        revoked = 0
+        for token in queryset.select_related("user"):
+            if api_tokens.revoke(token):
+                revoked += 1
+                changes = api_tokens.revocation_changes(token)
+                audit.record(request, "token.revoke", changes=changes)
+        self.message_user(
+            request,
+            ngettext("%(count)d API token revoked.", "%(count)d API tokens revoked.", revoked)
+            % {"count": revoked},
+        )

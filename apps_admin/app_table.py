@@ -289,11 +289,25 @@ def totals(apps: Iterable[App], months: Months) -> dict[str, float]:
     return sums
 
 
+# What makes a spreadsheet read a cell as a formula, in ASCII and in full-width forms (which
+# some spreadsheets fold to ASCII), and the white space it skips before them.
+_FORMULA_STARTS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+_SKIPPED = " \u3000\u00a0"
+
+
 def _cell(value: Any) -> Any:
-    """A CSV cell that a spreadsheet will not run as a formula (descriptions are user text)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """A CSV cell that a spreadsheet will not run as a formula: every text cell of every
+    export goes through here, since any of them may hold what someone typed at ECL."""
+    if not isinstance(value, str):
+        return value
+    stripped = value.lstrip(_SKIPPED)
+    if value[:1] in _FORMULA_STARTS or stripped[:1] in _FORMULA_STARTS:
         return "'" + value
     return value
+
+
+def _row(values: Iterable[Any]) -> list[Any]:
+    return [_cell(value) for value in values]
 
 
 def _stamp(moment: datetime | None) -> str:
@@ -330,30 +344,33 @@ def app_csv_rows(apps: Iterable[App], months: Months) -> Iterator[list[Any]]:
         "updated_at",
     ]
     for app in apps:
-        yield [
-            _cell(app.id),
-            _cell(app.description),
-            _cell(app.apikey),
-            app.status,
-            " ".join(app.permissions),
-            _cell(" ".join(app.domains)),
-            app.recording_status,
-            _cell(app.recording_bucket),
-            *_usage_cells(app, months),
-            _stamp(app.created_at),
-            _stamp(app.updated_at),
-        ]
+        yield _row(
+            [
+                app.id,
+                app.description,
+                app.apikey,
+                app.status,
+                " ".join(app.permissions),
+                " ".join(app.domains),
+                app.recording_status,
+                app.recording_bucket,
+                *_usage_cells(app, months),
+                _stamp(app.created_at),
+                _stamp(app.updated_at),
+            ]
+        )
 
 
 def usage_csv_rows(apps: Iterable[App], months: Months) -> Iterator[list[Any]]:
     """The usage page as CSV rows, header first."""
     yield ["app_id", "description", "status", *_usage_header(months)]
     for app in apps:
-        yield [_cell(app.id), _cell(app.description), app.status, *_usage_cells(app, months)]
+        yield _row([app.id, app.description, app.status, *_usage_cells(app, months)])
 
 
-def unreadable_csv_rows(apps: Iterable[UnreadableApp]) -> Iterator[list[Any]]:
+def unreadable_csv_rows(apps: Iterable[UnreadableApp], *, status_at: int) -> Iterator[list[Any]]:
     """The apps ECL sent that could not be read, after the others: id, description and
-    `unreadable` in the status column."""
+    `unreadable` in the status column (at `status_at`)."""
     for app in apps:
-        yield [_cell(app.id or ""), _cell(app.description), "", "unreadable"]
+        cells = [app.id or "", app.description] + [""] * (status_at - 2) + ["unreadable"]
+        yield _row(cells)

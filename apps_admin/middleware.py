@@ -1,4 +1,5 @@
-"""Request middleware: request id and one log line per request; sliding session expiry."""
+"""Request middleware: request id and one log line per request; no caching of what a signed-in
+person sees; sliding session expiry."""
 
 import logging
 import re
@@ -7,6 +8,7 @@ import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
 logger = logging.getLogger("portal.request")
 
@@ -34,6 +36,23 @@ class RequestLogMiddleware:
             duration_ms,
             request.request_id,
         )
+        return response
+
+
+class NoStoreForSignedInMiddleware:
+    """No answer to a signed-in person (page or API, by session or token) is kept by a browser
+    or a proxy: it may hold API keys, audit events or a secret. Static files are served before
+    this (WhiteNoise) and stay cacheable."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # DRF's token authentication sets the user on this request too.
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
         return response
 
 

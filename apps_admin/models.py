@@ -1,12 +1,15 @@
-"""The portal's own data: ECL tenants, who may do what in them, and the audit log."""
+"""The portal's own data: ECL tenants, who may do what in them, the audit log, API tokens."""
+
+from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps_admin import crypto
+from apps_admin import crypto, endpoints
 
 REGIONS = ["jp1", "jp2", "jp5", "us1", "uk1", "de1", "sg1", "hk1", "au1"]
 
@@ -55,6 +58,16 @@ class Tenant(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.tenant_id = self.tenant_id.lower()
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        """The URLs may only point where the tenant's secret may be sent (endpoints.py)."""
+        problems = {
+            field: problem
+            for field in ("identity_url", "api_url")
+            if getattr(self, field) and (problem := endpoints.problem(getattr(self, field)))
+        }
+        if problems:
+            raise ValidationError(problems)
 
     @property
     def identity_endpoint(self) -> str:
@@ -161,3 +174,65 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events cannot be deleted.")
+
+
+class TokenScope(models.TextChoices):
+    """What an API token may do; the person's role in each tenant still applies on top."""
+
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and write")
+    SECRETS = "secrets", _("Read, write and secret keys")
+
+
+TOKEN_DAYS_DEFAULT = 90
+TOKEN_DAYS_MAX = 365
+
+
+def default_token_expiry():
+    return timezone.now() + timedelta(days=TOKEN_DAYS_DEFAULT)
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self) -> "ApiTokenQuerySet":
+        """Neither revoked nor expired."""
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class ApiToken(models.Model):
+    """A person's API token: the public prefix to find it by and a digest of its secret part;
+    the token itself is shown once, when made, and never stored (see apps_admin/api_tokens.py)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, unique=True, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
+    scope = models.CharField(
+        _("scope"), max_length=8, choices=TokenScope.choices, default=TokenScope.READ
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"), default=default_token_expiry)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and not self.is_expired

@@ -110,7 +110,8 @@ def set_up(emulator_url: str, site: stack.Portal, sizes: tuple[Size, ...]) -> di
         "from django.contrib.auth import get_user_model; "
         f"get_user_model().objects.create_superuser('bench', '', '{PASSWORD}')",
     )
-    token = site.manage("drf_create_token", "bench").split()[2]
+    # The token is alone on the last line of the command's output.
+    token = site.manage("api_token", "bench", "--name", "bench").splitlines()[-1]
     return {"control": control, "tenants": tenants, "token": token}
 
 

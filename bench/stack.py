@@ -111,6 +111,8 @@ def portal_environment(workdir: Path, cache_url: str) -> dict[str, str]:
         "CACHE_URL": cache_url,
         # As behind the TLS proxy of a real deployment: the client says https.
         "TRUST_X_FORWARDED_PROTO": "on",
+        # The emulator the benchmark and the tests start, on a free port of the loopback.
+        "ECL_ALLOWED_ENDPOINTS": "http://127.0.0.1:*",
         "LOG_LEVEL": "WARNING",
     }
 

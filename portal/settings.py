@@ -33,8 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "rest_framework",
-    "rest_framework.authtoken",
+    "rest_framework",  # not rest_framework.authtoken: API tokens are apps_admin.ApiToken
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -54,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps_admin.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -81,7 +81,8 @@ TEMPLATES = [
 # --- Accounts, sessions, re-authentication, login throttling ---------------------------------
 
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # counts failures; must come first
+    "apps_admin.login_ceiling.UsernameCeilingBackend",  # per username, across addresses
+    "axes.backends.AxesStandaloneBackend",  # counts failures per username and address
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "apps_admin:login"
@@ -95,6 +96,9 @@ SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 REAUTH_WINDOW = env.int("REAUTH_WINDOW", default=600)
 
 # django-axes: 5 failures for a username from one address lock that pair for 15 minutes.
+# Per username across every address: a ceiling that rotating addresses cannot get around.
+LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=20)
+LOGIN_FAILURE_WINDOW = 3600  # seconds
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -156,6 +160,10 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain http
 TRUST_X_FORWARDED_PROTO = env.bool("TRUST_X_FORWARDED_PROTO", default=False)
 if TRUST_X_FORWARDED_PROTO:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front append the client's address to X-Forwarded-For: the client is the
+# entry that many places from its end. 0 (the default) uses the socket's address and ignores
+# the header, which any client can write.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_HTTPONLY = True  # forms carry the token; no script needs the cookie
@@ -190,11 +198,14 @@ REST_FRAMEWORK = {
     # The first class names the scheme of the 401's WWW-Authenticate header; without one DRF
     # would answer 403 to a request without credentials.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",  # Authorization: Token <key>
-        "apps_admin.api.authentication.XAuthTokenAuthentication",  # X-Auth-Token: <key>, as ECL
+        "apps_admin.api.authentication.ApiTokenAuthentication",  # Authorization: Token <token>
+        "apps_admin.api.authentication.XAuthTokenAuthentication",  # X-Auth-Token: <token>, as ECL
         "rest_framework.authentication.SessionAuthentication",  # the browsable API; CSRF enforced
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "apps_admin.api.permissions.TokenScopePermission",  # what each token's scope allows
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "apps_admin.api.renderers.FastJSONRenderer",
         "apps_admin.api.renderers.PortalBrowsableAPIRenderer",
@@ -220,9 +231,11 @@ SPECTACULAR_SETTINGS = {
         "The ECL apps API of your SkyWay Enterprise tenants, under your own portal account. "
         "The paths, request fields, response bodies and success codes are those of ECL's apps "
         "API, under `/api`: change a script's base URL and send your portal API token as "
-        "`X-Auth-Token` (or `Authorization: Token <key>`) instead of a Keystone token. Create "
-        "the token on the portal's API tokens page. Every call is checked against your role in "
-        "the tenant and written to the tenant's audit log.\n\n"
+        "`X-Auth-Token` (or `Authorization: Token <token>`) instead of a Keystone token. Create "
+        "the token on the portal's API tokens page with the scope it needs: `read` (GET only), "
+        "`write` (also changes apps) or `secrets` (also secret keys); it lasts 30 to 365 days. "
+        "Every call is checked against the token's scope and your role in the tenant, and "
+        "written to the tenant's audit log.\n\n"
         'Errors answer `{"detail": "...", "code": "..."}`; a missing app is 404 here '
         "(ECL answers 403), and upstream trouble is 502, 503 or 504."
     ),
@@ -251,6 +264,9 @@ ECL_CALL_BUDGET = env.float("ECL_CALL_BUDGET", default=25.0)
 # Largest ECL answer read, in bytes (the README says how the default was chosen): 20,000 apps
 # with long descriptions and several domains each; past it the answer is refused unread.
 ECL_MAX_BODY_BYTES = env.int("ECL_MAX_BODY_BYTES", default=32 * 1024 * 1024)
+# Origins besides ECL's own hosts that a tenant's URLs may point at (and so receive its secret):
+# "http://127.0.0.1:8001", with "*" for any port. Empty in production.
+ECL_ALLOWED_ENDPOINTS = env.list("ECL_ALLOWED_ENDPOINTS", default=[])
 
 # Fernet keys for secrets stored in the database: the first encrypts, all decrypt.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
@@ -262,7 +278,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # One record, one line: control characters in a message (a path, a user name) are
+        # escaped, so nobody can write a line of their own into the log.
+        "plain": {
+            "()": "apps_admin.log_filters.SingleLineFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
     },
     "filters": {
         "no_template_context": {"()": "apps_admin.log_filters.DropTemplateLookupFailures"},

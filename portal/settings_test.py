@@ -5,6 +5,8 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "q2Qm0gq0VJ1i0bJm2H9pQ6nX7R5yE3tK8uW4sZ1aC0M=")
+# The emulator the tests start listens on a free port of the loopback address.
+os.environ.setdefault("ECL_ALLOWED_ENDPOINTS", "http://127.0.0.1:*")
 
 from portal.settings import *  # noqa: F403
 

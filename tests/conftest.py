@@ -1,7 +1,6 @@
 """Fixtures shared by the whole suite; the emulator's live in tests/emulator_fixtures.py."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps_admin.models import Tenant
@@ -99,6 +98,15 @@ def client_as(client, users):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: counters such as the failed sign-ins of a username
+    must not carry over from another test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def english_again():
     """A request in Japanese leaves Japanese active in the thread; the next test starts in
     English."""
@@ -114,8 +122,16 @@ SERVICE_ACCOUNT_KEY = (
 )
 
 
-def token_client(user) -> APIClient:
+def token_for(user, scope: str = "secrets", *, name: str = "test", days: int = 90) -> str:
+    """The text of a new API token of `user`; scope `secrets` unless told, so that the token
+    allows whatever the person's role allows."""
+    from apps_admin import api_tokens
+
+    return api_tokens.issue(user, name=name, scope=scope, days=days)[1]
+
+
+def token_client(user, scope: str = "secrets") -> APIClient:
     """An API client authenticated as `user` with X-Auth-Token, as an ECL script would be."""
     client = APIClient()
-    client.credentials(HTTP_X_AUTH_TOKEN=Token.objects.get_or_create(user=user)[0].key)
+    client.credentials(HTTP_X_AUTH_TOKEN=token_for(user, scope))
     return client

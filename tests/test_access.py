@@ -65,11 +65,27 @@ def test_every_denial_is_audited(users, tenant):
     with pytest.raises(Http404):
         access.tenant_for(request_by(users["outsider"]), tenant.tenant_id, Role.VIEWER)
     events = list(AuditEvent.objects.filter(action="access.denied").order_by("id"))
+    # A member's refusal is the tenant's; an outsider's goes to the global log only.
     assert [(e.actor_username, e.outcome, e.tenant_id) for e in events] == [
         ("vera", "denied", tenant.tenant_id),
-        ("mallory", "denied", tenant.tenant_id),
+        ("mallory", "denied", ""),
     ]
     assert events[0].request_id == "test-request"
+
+
+def test_repeated_denials_are_recorded_once_per_person_and_tenant(users, tenant, other_tenant):
+    for _ in range(50):
+        with pytest.raises(PermissionDenied):
+            access.tenant_for(request_by(users["viewer"]), tenant.tenant_id, Role.ADMIN)
+        with pytest.raises(Http404):
+            access.tenant_for(request_by(users["viewer"]), other_tenant.tenant_id, Role.VIEWER)
+        with pytest.raises(Http404):
+            access.tenant_for(request_by(users["viewer"]), "0" * 32, Role.VIEWER)
+    events = AuditEvent.objects.filter(action="access.denied")
+    assert sorted(events.values_list("tenant_id", flat=True)) == ["", tenant.tenant_id]
+    with pytest.raises(PermissionDenied):
+        access.tenant_for(request_by(users["editor"]), tenant.tenant_id, Role.ADMIN)
+    assert events.count() == 3  # another person is another event
 
 
 def test_a_deactivated_member_has_no_role(users, tenant):
@@ -123,7 +139,7 @@ def test_a_malformed_tenant_id_is_404_and_audited_without_control_characters(use
     with pytest.raises(Http404):
         access.tenant_for(request_by(users["viewer"]), tenant_id, Role.VIEWER)
     event = AuditEvent.objects.get(action="access.denied")
-    assert "\x00" not in event.tenant_id and len(event.tenant_id) <= 32
+    assert event.tenant_id == ""  # no tenant of the person's: the global log
 
 
 def test_an_upper_case_tenant_id_is_the_same_tenant(users, tenant):

@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 import requests
-from rest_framework.authtoken.models import Token
 
 from apps_admin.models import Membership
 from ecl_emulator.testing import issue_token
-from tests.conftest import make_tenant
+from tests.conftest import make_tenant, token_for
 
 
 class ECLAppsClient:
@@ -130,7 +129,7 @@ def test_an_ecl_script_gets_the_same_results_from_the_portal(
     tenant = make_tenant(emulator_server, credentials, name="Compat")
     scripter = django_user_model.objects.create_user("scripter", password="x-unused-Pa55word")
     Membership.objects.create(user=scripter, tenant=tenant, role="admin")
-    portal_token = Token.objects.create(user=scripter).key
+    portal_token = token_for(scripter)
 
     portal = ECLAppsClient(live_server.url + "/api", portal_token)
     portal_results = run_sequence(portal, credentials["tenant_id"])

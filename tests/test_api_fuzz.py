@@ -14,7 +14,6 @@ import schemathesis
 from django.core.cache import cache
 from django.test import override_settings
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from rest_framework.settings import api_settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -25,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from portal.wsgi import application
+from tests.conftest import token_for
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
@@ -44,7 +44,7 @@ def admin_key(users, tenant) -> str:
     cache.delete(f"throttle_secretkey_{users['admin'].pk}")
     rates = {**api_settings.user_settings, "DEFAULT_THROTTLE_RATES": {"secretkey": None}}
     with override_settings(REST_FRAMEWORK=rates):
-        yield Token.objects.create(user=users["admin"]).key
+        yield token_for(users["admin"])
 
 
 def _bucket(value: object, buckets: int) -> int:

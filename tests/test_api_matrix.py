@@ -4,11 +4,10 @@ import json
 
 import pytest
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps_admin.models import AuditEvent, Role
-from tests.conftest import ACTORS
+from tests.conftest import ACTORS, token_for
 from tests.matrix import ALLOWED, expected
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +27,7 @@ BODIES = {"POST /apps": {"description": "matrix"}, "PUT /apps/1000": {"descripti
 def client_for(user) -> APIClient:
     client = APIClient()
     if user is not None:
-        client.credentials(HTTP_X_AUTH_TOKEN=Token.objects.get_or_create(user=user)[0].key)
+        client.credentials(HTTP_X_AUTH_TOKEN=token_for(user))
     return client
 
 

@@ -51,13 +51,13 @@ def test_renew_answers_the_new_key_which_is_then_revealed(admin, url):
 def test_secret_key_answers_are_never_cached(admin, url, method):
     response = getattr(admin, method)(url)
     assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_a_refused_secret_key_call_is_not_cached_either(users, url):
     response = token_client(users["editor"]).get(url)
     assert response.status_code == 403
-    assert response["Cache-Control"] == "no-store"
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_reveal_and_renew_are_audited_without_the_key(admin, url, users):
@@ -152,7 +152,7 @@ def test_the_reveal_page_of_the_browsable_api_shows_no_form_with_the_key(users, 
     client = login(APIClient(), users["admin"], reauthenticated=True)
     response = client.get(url, HTTP_ACCEPT="text/html")
     assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
+    assert "no-store" in response["Cache-Control"]
     secret = token_client(users["admin"]).get(url).json()["secretkey"]
     page = response.content.decode()
     # The answer itself shows the key; no form field is ever filled with it.

@@ -3,6 +3,8 @@
 import time
 from datetime import UTC, datetime
 
+import pytest
+
 from apps_admin import app_table, usage_chart
 from apps_admin.app_table import Months, Query
 from apps_admin.ecl.types import App, MonthCounts, MonthUsage, Recording
@@ -183,3 +185,34 @@ def test_amounts_read_well():
     assert usage_chart.amount(12.5) == "12.5"
     assert usage_chart.amount(0.125) == "0.12" or usage_chart.amount(0.125) == "0.13"
     assert usage_chart.amount(3.0) == "3"
+
+
+FORMULAS = [
+    *("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\n=1"),
+    *(" =1", "\u3000=1", "  \u00a0@x"),  # white space first
+    *("\uff1d1+1", "\uff0b1", "\uff0d1", "\uff20A1"),  # full-width = + - @
+]
+
+
+@pytest.mark.parametrize("value", FORMULAS)
+def test_every_cell_of_every_export_is_guarded(value):
+    evil = App(
+        id="1",
+        apikey=value,
+        description=value,
+        domains=(value,),
+        permissions=(value,),
+        status=value,
+        recording=Recording(status=value, bucket_name=value),
+    )
+    months = Months.of([evil])
+    for rows in (app_table.app_csv_rows([evil], months), app_table.usage_csv_rows([evil], months)):
+        _header, row = list(rows)
+        texts = [cell for cell in row if isinstance(cell, str) and cell]
+        assert texts and all(cell.startswith("'") or cell.isdigit() for cell in texts), row
+
+
+def test_harmless_text_is_left_as_it_is():
+    plain = make_app(1, "Front desk", domains=("a.example",), permissions=("TURN",))
+    _header, row = list(app_table.app_csv_rows([plain], Months.of([plain])))
+    assert row[1:6] == ["Front desk", plain.apikey, "active", "TURN", "a.example"]

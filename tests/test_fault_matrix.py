@@ -6,9 +6,8 @@ import logging
 
 import pytest
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
 
-from tests.conftest import make_tenant
+from tests.conftest import make_tenant, token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +91,7 @@ def world(db, emulator_server, emulator, users, client):
     session = client.session
     session["reauthenticated_at"] = __import__("time").time()
     session.save()
-    token = Token.objects.create(user=root).key
+    token = token_for(root)
     from apps_admin import ecl
 
     app_id = ecl.app_list(tenant)[0].id  # also caches a token

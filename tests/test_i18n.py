@@ -23,7 +23,7 @@ from rest_framework.test import APIClient
 
 from apps_admin import ecl, usage_chart
 from apps_admin.models import AuditEvent
-from tests.conftest import login
+from tests.conftest import login, token_for
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "ja" / "LC_MESSAGES" / "django.po"
@@ -442,8 +442,6 @@ def test_switching_after_a_post_returns_to_the_page_before_it(client_as, tenant)
 
 
 def test_api_errors_answer_in_the_language_asked_for_with_codes_unchanged(users, tenant, emulator):
-    from rest_framework.authtoken.models import Token
-
     anonymous = APIClient().get("/api/tenants", **JA)
     assert anonymous.status_code == 401
     assert anonymous.json() == {
@@ -452,7 +450,7 @@ def test_api_errors_answer_in_the_language_asked_for_with_codes_unchanged(users,
     }
 
     client = APIClient()
-    client.credentials(HTTP_X_AUTH_TOKEN=Token.objects.create(user=users["editor"]).key)
+    client.credentials(HTTP_X_AUTH_TOKEN=token_for(users["editor"]))
     apps = f"/api/tenants/{tenant.tenant_id}/apps"
     invalid = client.post(apps, {"domains": ["https://a.example/"]}, format="json", **JA).json()
     assert invalid["code"] == "invalid"

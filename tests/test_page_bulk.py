@@ -1,6 +1,7 @@
 """Bulk Suspend, Activate and Delete from the apps list: confirm, one call per app, one summary."""
 
 import pytest
+from django.test import override_settings
 
 from apps_admin import ecl
 from apps_admin.models import AuditEvent
@@ -147,3 +148,25 @@ def test_bulk_delete_counts_a_204_as_done(client_as, tenant, ids, emulator):
     response = client.post(url(tenant), {"action": "delete", "app": ids, "confirm": "yes"})
     assert "Deleted 3 apps." in client.get(response["Location"]).content.decode()
     assert AuditEvent.objects.filter(action="app.delete", outcome="ok").count() == 3
+
+
+@override_settings(ECL_CALL_BUDGET=1.5, ECL_CONNECT_TIMEOUT=0.5)
+def test_bulk_stops_starting_calls_when_its_budget_runs_out(client_as, tenant, emulator_server):
+    ids = [ecl.app_create(tenant, {"description": f"App {n}"}).id for n in range(12)]
+    emulator = emulator_server.control
+    client = client_as("editor")
+    client.get(f"/tenants/{tenant.tenant_id}/apps/")  # a token first
+    emulator.set_faults(latency_ms=250)
+    emulator.reset_stats()
+    response = client.post(url(tenant), {"action": "suspend", "app": ids, "confirm": "yes"})
+    emulator.set_faults(latency_ms=0)
+    puts = calls(emulator, PUT_APP)
+    assert 0 < puts < len(ids)
+    suspended = [i for i in ids if ecl.app_get(tenant, i).status == "suspended"]
+    message = client.get(response["Location"]).content.decode()
+    assert f"Suspended {len(suspended)} of {len(ids)} apps." in message
+    # The apps left untouched are named in the same message: not tried (or, for a call the
+    # budget cut short, failed).
+    assert "Not tried, so unchanged:" in message
+    assert all(app_id in message for app_id in ids if app_id not in suspended)
+    assert AuditEvent.objects.filter(action="app.suspend").count() == puts

@@ -41,3 +41,38 @@ def test_an_anonymous_visit_to_the_home_page_goes_to_the_login_page(client):
     page = client.get(response["Location"])
     assert page.status_code == 200
     assert b"Log in" in page.content
+
+
+def portal_log(caplog) -> str:
+    """The records as the configured console handler writes them."""
+    from django.conf import settings
+
+    from apps_admin.log_filters import SingleLineFormatter
+
+    formatter = SingleLineFormatter(settings.LOGGING["formatters"]["plain"]["format"])
+    return "\n".join(formatter.format(record) for record in caplog.records)
+
+
+def test_an_encoded_newline_in_the_path_cannot_write_a_line_of_its_own(client, caplog):
+    caplog.set_level(logging.INFO)
+    forged = "2026-12-01 10:00:00,000 INFO portal.request POST /admin/ 200 1.0ms request_id=x"
+    client.get("/nothing-here%0A" + forged.replace(" ", "%20") + "%0D%0A")
+    written = portal_log(caplog)
+    assert not any(line.startswith("2026-12-01 10:00:00") for line in written.splitlines())
+    assert "/nothing-here\\n2026-12-01 10:00:00" in written
+
+
+def test_any_value_logged_with_a_newline_stays_on_its_line(caplog):
+    caplog.set_level(logging.INFO)
+    logging.getLogger("apps_admin").info("login user=%s", "mallory\r\nFORGED LINE\u2028x")
+    [line] = portal_log(caplog).splitlines()
+    assert line.endswith("login user=mallory\\r\\nFORGED LINE\\u2028x")
+
+
+def test_the_console_handler_writes_one_line_per_record():
+    from django.conf import settings
+
+    handler = logging.getLogger().handlers
+    configured = settings.LOGGING["formatters"]["plain"]["()"]
+    assert configured == "apps_admin.log_filters.SingleLineFormatter"
+    assert any(type(h.formatter).__name__ == "SingleLineFormatter" for h in handler)

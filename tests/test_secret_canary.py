@@ -10,11 +10,10 @@ import time
 import pytest
 from django.core.cache import cache
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from apps_admin import ecl, reauth
 from apps_admin.ecl import tokens
-from apps_admin.models import AuditEvent
+from apps_admin.models import ApiToken, AuditEvent
 from tests.conftest import make_tenant
 
 pytestmark = pytest.mark.django_db
@@ -127,7 +126,14 @@ def test_no_planted_secret_leaks_anywhere(db, emulator_server, emulator, django_
     session = client.session
     session[reauth.SESSION_KEY] = time.time()
     session.save()
-    api_token = Token.objects.create(user=django_user_model.objects.get(username="carol")).key
+    # An API token made on its page, as a person would: only that answer may show it.
+    made = walk.go(
+        "post",
+        "/account/tokens/",
+        data={"action": "create", "name": "canary", "scope": "secrets", "days": "30"},
+        shows_secret=True,
+    )
+    api_token = made.context["new_token"]
     api = {"headers": {"X-Auth-Token": api_token}}
     walk.go("get", f"/api/tenants/{t}/apps/{app_id}/secretkey", shows_secret=True, **api)
     walk.go(
@@ -141,6 +147,15 @@ def test_no_planted_secret_leaks_anywhere(db, emulator_server, emulator, django_
     walk.go("get", apps)  # shows the bulk summary message
     walk.go("post", f"{app}delete/", data={"app_id": app_id})
     walk.go("get", apps)
+    walk.go("get", "/admin/apps_admin/apitoken/")
+    walk.go("get", f"/admin/apps_admin/apitoken/{ApiToken.objects.get(name='canary').pk}/change/")
+    walk.go(
+        "post",
+        "/account/tokens/",
+        data={"action": "revoke", "token": ApiToken.objects.get(name="canary").pk},
+    )
+    walk.go("get", "/account/tokens/")
+    walk.go("get", f"/api/tenants/{t}/apps", **api)  # refused now: 401
     walk.go("post", "/logout/")
     secret_keys.append(ecl.secretkey_get(tenant, tenant_app_id(tenant)))
 

@@ -103,20 +103,38 @@ def test_the_lock_ends_after_the_cool_off(client, users):
     assert log_in(client, "vera").status_code == 302
 
 
-@override_settings(TRUST_X_FORWARDED_PROTO=True)
-def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(client, users):
-    for _ in range(5):
-        log_in(client, "vera", "wrong", forwarded="203.0.113.7")
-    assert log_in(client, "vera", forwarded="203.0.113.7").status_code == 429
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_behind_one_trusted_proxy_the_client_is_the_address_it_saw(client, users):
+    # The proxy appends the address it saw; whatever the client wrote before it is ignored.
+    for number in range(5):
+        log_in(client, "vera", "wrong", forwarded=f"10.0.0.{number}, 203.0.113.7")
+    assert log_in(client, "vera", forwarded="10.9.9.9, 203.0.113.7").status_code == 429
     assert log_in(client, "vera", forwarded="198.51.100.2").status_code == 302
     event = AuditEvent.objects.filter(action="login.failed").first()
     assert event.client_ip == "203.0.113.7"
 
 
-def test_without_a_trusted_proxy_a_forwarded_address_is_ignored(client, users):
-    for _ in range(5):
-        log_in(client, "vera", "wrong", forwarded="203.0.113.7")
-    assert log_in(client, "vera", forwarded="198.51.100.2").status_code == 429
+@pytest.mark.parametrize("proto", [False, True])
+def test_without_a_trusted_proxy_a_forwarded_address_is_ignored(client, users, proto):
+    # Trusting X-Forwarded-Proto says nothing of X-Forwarded-For.
+    with override_settings(TRUST_X_FORWARDED_PROTO=proto):
+        for number in range(5):
+            log_in(client, "vera", "wrong", forwarded=f"203.0.113.{number}")
+        assert log_in(client, "vera", forwarded="198.51.100.2").status_code == 429
+    assert set(
+        AuditEvent.objects.filter(action="login.failed").values_list("client_ip", flat=True)
+    ) == {"127.0.0.1"}
+
+
+@override_settings(TRUSTED_PROXY_COUNT=1, LOGIN_FAILURES_PER_USERNAME=20)
+def test_a_username_stops_at_its_ceiling_whatever_the_addresses(client, users):
+    for number in range(20):
+        response = log_in(client, "vera", "wrong", forwarded=f"203.0.113.{number}")
+        assert response.status_code == 200  # one try an address: axes never locks one
+    response = log_in(client, "vera", forwarded="198.51.100.99")  # the right password
+    assert response.status_code == 429
+    assert "Too many failed attempts" in response.content.decode()
+    assert log_in(client, "eddie", forwarded="198.51.100.99").status_code == 302
 
 
 def test_the_session_is_written_at_most_once_a_minute_while_in_use(client, users):

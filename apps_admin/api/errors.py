@@ -26,10 +26,11 @@ STATUS_MEANINGS = {
     400: gettext_lazy(
         "Invalid input: the portal's checks or ECL's (`code` `invalid`, with `fields`)."
     ),
-    401: gettext_lazy("No credentials, or an unknown or revoked token."),
+    401: gettext_lazy("No credentials, or an unknown, revoked or expired token."),
     403: gettext_lazy(
-        "Your role in the tenant is too low (`permission_denied`), your password must be "
-        "confirmed first (`reauth_required`), or the tenant is suspended or deleted at ECL "
+        "Your role in the tenant is too low (`permission_denied`), your API token's scope does "
+        "not allow the call (`token_scope`), your password must be confirmed first "
+        "(`reauth_required`), or the tenant is suspended or deleted at ECL "
         "(`tenant_unavailable`)."
     ),
     404: gettext_lazy("No such tenant for you (`not_found`), or no such app (`app_not_found`)."),

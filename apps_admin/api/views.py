@@ -268,12 +268,15 @@ class SecretKey(FreedOnceRendered, TenantScoped, APIView):
         "/tenants/{tenant_id}/apps/{app_id}/secretkey.\n\n"
         "Both need the admin role. Renewing replaces the key at once: every client that signs "
         "with the old key (PEER_AUTHENTICATION) fails until it is given the new one. In the "
-        "browser, you must have confirmed your password in the last few minutes; scripts using "
-        "an API token do not. Calls are limited per person (HTTP 429 past the limit), and "
-        "answers are never cached."
+        "browser, you must have confirmed your password in the last few minutes; a script needs "
+        "an API token with the secret keys scope (`secrets`). Calls are limited per person "
+        "(HTTP 429 past the limit), and answers are never cached."
     )
     roles = {"GET": Role.ADMIN, "POST": Role.ADMIN}
+    secret_keys = True  # API tokens need the `secrets` scope (permissions.TokenScopePermission)
     throttle_classes = [SecretKeyThrottle]
+    # HEAD would run GET, and reveal (and audit) a key nobody sees: 405 instead.
+    http_method_names = ["get", "post", "options"]
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -33,6 +33,7 @@ from apps_admin.ecl.operations import (
     secretkey_renew,
     unreadable_message,
 )
+from apps_admin.ecl.transport import Deadline, shared_deadline
 from apps_admin.ecl.types import (
     PERMISSIONS,
     STATUSES,
@@ -56,6 +57,7 @@ __all__ = [
     "AppSummary",
     "BadUpstreamResponse",
     "CredentialsRejected",
+    "Deadline",
     "ECLError",
     "InvalidRequest",
     "MonthCounts",
@@ -80,6 +82,7 @@ __all__ = [
     "app_update_answer",
     "secretkey_get",
     "secretkey_renew",
+    "shared_deadline",
     "unreadable_message",
     "usable_app_id",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from apps_admin import endpoints
 from apps_admin.ecl import errors, tokens
 from apps_admin.ecl.error_text import upstream_text
 from apps_admin.ecl.transport import Deadline, Reply, exchange
@@ -31,6 +32,10 @@ def call(
     """
     if "{app_id}" in route and not usable_app_id(str(app_id)):
         raise errors.AppNotFound()
+    if endpoints.problem(tenant.api_endpoint):
+        # Its tokens would go there: a tenant pointed elsewhere since ECL_ALLOWED_ENDPOINTS
+        # changed must be fixed by a superuser first.
+        raise errors.TenantMisconfigured()
     deadline = Deadline()
     url = tenant.api_endpoint + route.format(
         tenant_id=quote(tenant.tenant_id, safe=""), app_id=quote(str(app_id), safe="")

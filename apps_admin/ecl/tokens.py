@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.cache import cache
 
-from apps_admin import crypto
+from apps_admin import crypto, endpoints
 from apps_admin.ecl import errors
 from apps_admin.ecl.transport import Deadline, Reply, exchange
 
@@ -48,7 +48,10 @@ class Token:
 
 
 def cache_key(tenant: Tenant) -> str:
-    identity = f"{tenant.identity_endpoint}\n{tenant.api_key}\n{tenant.tenant_id}"
+    """Per credential and per place: a token is only ever sent where it was meant to go."""
+    identity = "\n".join(
+        (tenant.identity_endpoint, tenant.api_endpoint, tenant.api_key, tenant.tenant_id)
+    )
     return "ecl:token:" + hashlib.sha256(identity.encode()).hexdigest()
 
 
@@ -113,6 +116,12 @@ def _fetch_and_store(tenant: Tenant, key: str, deadline: Deadline) -> Token:
 
 
 def _request_token(tenant: Tenant, deadline: Deadline) -> Token:
+    refused = endpoints.problem(tenant.identity_endpoint)
+    if refused:
+        logger.warning(
+            "The identity URL of tenant=%s is not allowed: %s", tenant.tenant_id, refused
+        )
+        raise errors.TenantMisconfigured()
     try:
         secret = tenant.api_secret
     except crypto.SecretUndecryptable as error:

@@ -16,10 +16,12 @@ Content-Length or the bytes read so far pass the cap; the rest is never read.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +50,9 @@ CHUNK = 64 * 1024
 
 _session: requests.Session | None = None
 _session_lock = threading.Lock()
+_shared: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
+    "ecl_deadline", default=None
+)
 
 
 def session() -> requests.Session:
@@ -65,12 +70,15 @@ def session() -> requests.Session:
 
 
 class Deadline:
-    """What remains of one operation's time budget."""
+    """What remains of one operation's time budget (never past an enclosing `shared_deadline`)."""
 
     def __init__(self, budget: float | None = None) -> None:
         self.ends_at = time.monotonic() + (
             budget if budget is not None else settings.ECL_CALL_BUDGET
         )
+        outer = _shared.get()
+        if outer is not None:
+            self.ends_at = min(self.ends_at, outer.ends_at)
 
     def remaining(self) -> float:
         return self.ends_at - time.monotonic()
@@ -81,6 +89,18 @@ class Deadline:
 
     def allows_another_attempt(self, pause: float = 0.0) -> bool:
         return self.remaining() - pause > min(settings.ECL_CONNECT_TIMEOUT, 1.0)
+
+
+@contextlib.contextmanager
+def shared_deadline(budget: float | None = None) -> Iterator[Deadline]:
+    """One budget for several operations (a bulk action): each one's deadline is clipped to it,
+    and the caller asks it whether another may start."""
+    deadline = Deadline(budget)
+    token = _shared.set(deadline)
+    try:
+        yield deadline
+    finally:
+        _shared.reset(token)
 
 
 @dataclass(frozen=True)

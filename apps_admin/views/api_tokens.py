@@ -1,56 +1,126 @@
-"""`/account/tokens/`: a person's own API token for the REST API, created (shown once) and revoked.
+"""`/account/tokens/`: a person's API tokens for the REST API, listed, made (shown once), revoked.
 
-DRF's token model holds one token per user: creating one replaces the old one. The new key is in
-the body of the POST's answer only (never in a URL, a message or a log) and that answer is not
-cached. Creating a token needs a recent password confirmation, since a token reaches secret keys
-without one.
+A new token is in the body of the POST's answer only (never in a URL, a message or a log), and no
+answer of this page is cached. Making one needs a recent password confirmation, since a token
+with the `secrets` scope reaches secret keys without one. Nobody sees or revokes another
+person's tokens here (superusers can, in Django admin).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
-from rest_framework.authtoken.models import Token
 
+from apps_admin import api_tokens as tokens
 from apps_admin import audit, reauth
+from apps_admin.models import TOKEN_DAYS_DEFAULT, ApiToken, TokenScope
+
+# How long a revoked or expired token stays on the page, greyed.
+ENDED_SHOWN = timedelta(days=30)
 
 
-@never_cache
+def _days_label(days: int) -> str:
+    # The number named by its key keeps the label lazy: translated when the form is shown.
+    return ngettext_lazy("%(days)d day", "%(days)d days", "days") % {"days": days}
+
+
+class NewTokenForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=ApiToken._meta.get_field("name").max_length,
+        help_text=gettext_lazy("What the token is for: the script or machine that uses it."),
+    )
+    scope = forms.ChoiceField(
+        label=gettext_lazy("Scope"),
+        choices=TokenScope.choices,
+        initial=TokenScope.READ,
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy(
+            "Your role in each tenant still applies: a read-write token of a viewer only reads."
+        ),
+    )
+    days = forms.TypedChoiceField(
+        label=gettext_lazy("Expires in"),
+        choices=[(days, _days_label(days)) for days in tokens.DAY_CHOICES],
+        coerce=int,
+        initial=TOKEN_DAYS_DEFAULT,
+    )
+
+
+@never_cache  # Cache-Control: no-store among others: an answer may hold a new token
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_tokens(request: HttpRequest) -> HttpResponse:
-    action = request.POST.get("action") if request.method == "POST" else None
+    if request.method == "GET":
+        return _page(request, NewTokenForm())
+    action = request.POST.get("action")
     if action == "create":
-        if not reauth.is_recent(request):
-            return HttpResponseRedirect(reauth.reauth_url(request.path))
-        with transaction.atomic():
-            Token.objects.filter(user=request.user).delete()
-            token = Token.objects.create(user=request.user)
-        audit.record(request, "token.create")
-        return _page(request, token=token, new_key=token.key)
+        return _create(request)
     if action == "revoke":
-        deleted, _kinds = Token.objects.filter(user=request.user).delete()
-        if deleted:
-            audit.record(request, "token.revoke")
-            messages.success(
-                request, _("Your API token was revoked; scripts using it now get 401.")
-            )
-        return HttpResponseRedirect(request.path)
-    if request.method == "POST":
-        return HttpResponse(_("Unknown action."), status=400, content_type="text/plain")
-    return _page(request, token=Token.objects.filter(user=request.user).first())
+        return _revoke(request)
+    return HttpResponse(_("Unknown action."), status=400, content_type="text/plain")
 
 
-def _page(request: HttpRequest, *, token: Token | None, new_key: str = "") -> HttpResponse:
-    # never_cache sends Cache-Control: no-store among others: the page may hold the new key.
+def _create(request: HttpRequest) -> HttpResponse:
+    if not reauth.is_recent(request):
+        return HttpResponseRedirect(reauth.reauth_url(request.path))
+    form = NewTokenForm(request.POST)
+    if not form.is_valid():
+        return _page(request, form)
+    token, text = tokens.issue(request.user, **form.cleaned_data)
+    audit.record(request, "token.create", changes=tokens.creation_changes(token))
+    return _page(request, NewTokenForm(), new_token=text, new=token)
+
+
+def _revoke(request: HttpRequest) -> HttpResponse:
+    token_id = request.POST.get("token", "")
+    if not (token_id.isascii() and token_id.isdigit() and len(token_id) <= 18):
+        raise Http404  # not an id the database could even be asked about
+    # Another person's token is as unknown as one that does not exist.
+    token = get_object_or_404(
+        ApiToken.objects.select_related("user"), pk=token_id, user=request.user
+    )
+    if tokens.revoke(token):
+        audit.record(request, "token.revoke", changes=tokens.revocation_changes(token))
+        messages.success(
+            request,
+            _("The API token “%(name)s” was revoked; scripts using it now get 401.")
+            % {"name": token.name},
+        )
+    return HttpResponseRedirect(request.path)
+
+
+def _page(
+    request: HttpRequest, form: NewTokenForm, *, new_token: str = "", new: ApiToken | None = None
+) -> HttpResponse:
+    mine = ApiToken.objects.filter(user=request.user)
+    now = timezone.now()
+    since = now - ENDED_SHOWN
+    ended = mine.filter(
+        Q(revoked_at__gte=since)
+        | Q(revoked_at__isnull=True, expires_at__lte=now, expires_at__gte=since)
+    )
     return render(
         request,
         "apps_admin/api_tokens.html",
-        {"title": _("API tokens"), "token": token, "new_key": new_key},
+        {
+            "title": _("API tokens"),
+            "form": form,
+            "live": mine.live(),
+            "ended": ended,
+            "new_token": new_token,
+            "new": new,
+            "reauth_recent": reauth.is_recent(request),
+        },
     )

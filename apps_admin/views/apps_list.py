@@ -108,5 +108,5 @@ def app_export(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse
     response["Cache-Control"] = "private, no-store"
     writer = csv.writer(response)
     writer.writerows(app_table.app_csv_rows(rows, months))
-    writer.writerows(app_table.unreadable_csv_rows(apps.unreadable))
+    writer.writerows(app_table.unreadable_csv_rows(apps.unreadable, status_at=3))
     return response

@@ -2,7 +2,8 @@
 
 The confirmation names the apps (one list call); the action makes one ECL call per app and ends
 with one message saying what succeeded and what failed and why. When ECL stops answering for the
-whole tenant, the remaining apps are not tried (each would wait out its own timeout).
+whole tenant, or the action's time budget (ECL_CALL_BUDGET) runs out, the remaining apps are not
+tried and the message says so.
 """
 
 from __future__ import annotations
@@ -182,15 +183,20 @@ def bulk(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
     done: list[str] = []
     failed: dict[str, list[str]] = defaultdict(list)
     skipped: list[str] = []
-    for index, app_id in enumerate(ids):
-        error = _apply(request, tenant, key, app_id)
-        if error is None:
-            done.append(app_id)
-            continue
-        failed[describe(error, changing=True).message].append(app_id)
-        if isinstance(error, TENANT_WIDE):
-            skipped = ids[index + 1 :]
-            break
+    # The whole action has one operation's budget, so that it ends before the worker timeout.
+    with ecl.shared_deadline() as deadline:
+        for index, app_id in enumerate(ids):
+            if not deadline.allows_another_attempt():
+                skipped = ids[index:]
+                break
+            error = _apply(request, tenant, key, app_id)
+            if error is None:
+                done.append(app_id)
+                continue
+            failed[describe(error, changing=True).message].append(app_id)
+            if isinstance(error, TENANT_WIDE):
+                skipped = ids[index + 1 :]
+                break
     level, text = summary(action, done, dict(failed), skipped)
     messages.add_message(request, level, text)
     return HttpResponseRedirect(back)

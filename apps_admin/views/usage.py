@@ -87,5 +87,5 @@ def usage_export(request: HttpRequest, tenant: Tenant, role: Role) -> HttpRespon
     response["Cache-Control"] = "private, no-store"
     writer = csv.writer(response)
     writer.writerows(app_table.usage_csv_rows(ordered, months))
-    writer.writerows(app_table.unreadable_csv_rows(apps.unreadable))
+    writer.writerows(app_table.unreadable_csv_rows(apps.unreadable, status_at=2))
     return response

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             if not no_emulator:
                 emulator, demo = self._start_emulator(emulator_port)
                 children.append(emulator)
+                _allow(f"http://127.0.0.1:{emulator_port}")
                 self._register_demo_tenant(demo)
             self.stdout.write(
                 self.style.SUCCESS(
@@ -83,6 +85,14 @@ class Command(BaseCommand):
             )
         finally:
             del os.environ["ECL_API_SECRET"]
+
+
+def _allow(origin: str) -> None:
+    """Let the demo tenant point at the emulator, here and in the portal started below (the
+    environment wins over .env), and nowhere else."""
+    allowed = [*settings.ECL_ALLOWED_ENDPOINTS, origin]
+    settings.ECL_ALLOWED_ENDPOINTS = allowed
+    os.environ["ECL_ALLOWED_ENDPOINTS"] = ",".join(allowed)
 
 
 def _interrupt(*_: object) -> None:
