@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from .models import App, Tenant
+from .models import App, Tenant, UsageStamp
 from .reply import (
     APP_DOES_NOT_EXIST,
     TENANT_DELETED,
@@ -17,7 +17,7 @@ from .reply import (
 )
 from .request import Request
 from .state import EmulatorState, apply_fields, new_secret_key
-from .timefmt import format_jst, now_jst, usage_months
+from .timefmt import format_jst
 from .validation import parse_app_fields
 
 _TENANT_REFUSALS = {"suspended": TENANT_SUSPENDED, "deleted": TENANT_DELETED}
@@ -34,11 +34,11 @@ def list_apps(state: EmulatorState, req: Request) -> Reply:
     A tenant without apps gets `[]`, or `null` with the `empty_list` setting.
     """
     expand = _expand_apps(req.query_value("expandApps"))
-    months = usage_months()
+    stamp = state.usage_stamp()
     with state.lock:
         tenant = _tenant(state, req)
         if expand:
-            fragments = [app.full_json(months) for app in tenant.apps.values()]
+            fragments = [app.full_json(stamp) for app in tenant.apps.values()]
         else:
             fragments = [app.short_json() for app in tenant.apps.values()]
     if not fragments and state.variants.empty_list == "null":
@@ -56,26 +56,31 @@ def create_app(state: EmulatorState, req: Request) -> Reply:
         tenant = _tenant(state, req)
         if error is not None:
             raise error
-        return _app_reply(state.new_app(tenant, fields), state.variants.create_status)
+        app = state.new_app(tenant, fields)
+        return _app_reply(app, state.usage_stamp(), state.variants.create_status)
 
 
 def get_app(state: EmulatorState, req: Request) -> Reply:
     """`GET /tenants/{tenant_id}/apps/{app_id}`."""
     with state.lock:
-        return _app_reply(_app(_tenant(state, req), req))
+        return _app_reply(_app(_tenant(state, req), req), state.usage_stamp())
 
 
 def update_app(state: EmulatorState, req: Request) -> Reply:
-    """`PUT /tenants/{tenant_id}/apps/{app_id}`: only the fields present change."""
+    """`PUT /tenants/{tenant_id}/apps/{app_id}`: only the fields present change, at the
+    emulator's now (new permissions and status count for usage from then on)."""
     fields, error = _checked_fields(req)
     with state.lock:
         app = _app(_tenant(state, req), req)
         if error is not None:
             raise error
+        moment = state.clock.now()
         apply_fields(app, fields)
+        if "permissions" in fields or "status" in fields:
+            app.settings_changed(int(moment.timestamp()))
         app.unplant(fields)
-        app.updated_at = _later_stamp(app.updated_at)
-        return _app_reply(app)
+        app.updated_at = _later_stamp(app.updated_at, moment)
+        return _app_reply(app, UsageStamp(moment))
 
 
 def delete_app(state: EmulatorState, req: Request) -> Reply:
@@ -137,13 +142,14 @@ def _checked_fields(req: Request) -> tuple[dict[str, Any], HttpError | None]:
         return {}, error
 
 
-def _app_reply(app: App, status: int = 200) -> Reply:
-    return Reply(status, app.full_json().encode())
+def _app_reply(app: App, stamp: UsageStamp, status: int = 200) -> Reply:
+    return Reply(status, app.full_json(stamp).encode())
 
 
-def _later_stamp(previous: str) -> str:
-    """Now, or one second past `previous` if that is not earlier, so every PUT moves it."""
-    stamp = format_jst(now_jst())
+def _later_stamp(previous: str, now: datetime) -> str:
+    """`now`, or one second past `previous` if that is not earlier, so every PUT moves it
+    (with a fixed `now`, successive PUTs read now, now + 1 s, now + 2 s...)."""
+    stamp = format_jst(now)
     if stamp <= previous:  # same format and offset: text order is time order
         stamp = format_jst(datetime.fromisoformat(previous) + timedelta(seconds=1))
     return stamp

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from enum import Enum
+from typing import Any, Literal
 
 import requests
 
 _TIMEOUT = 30.0
+
+
+class _Unset(Enum):
+    UNSET = "unset"
+
+
+UNSET = _Unset.UNSET  # `set_config(now=UNSET)`, the default: leave the clock as it is
 
 
 class EmulatorControlError(RuntimeError):
@@ -91,8 +100,8 @@ class EmulatorControl:
         return self._call("POST", "/stats/reset")
 
     def reset(self) -> dict[str, Any]:
-        """Forget every tenant, token, fault, counter, journaled request and setting (the demo
-        tenant comes back)."""
+        """Forget every tenant, token, fault, counter, journaled request and setting, back on
+        the real clock (the demo tenant comes back)."""
         return self._call("POST", "/reset")
 
     def set_config(
@@ -104,13 +113,17 @@ class EmulatorControl:
         error_format: str | None = None,
         expired_token: dict[str, Any] | None = None,
         empty_list: str | None = None,
+        now: datetime | str | Literal[_Unset.UNSET] | None = UNSET,
     ) -> dict[str, Any]:
-        """Change the settings given (None leaves one as it is); see `PATCH /_emulator/config`.
+        """Change the settings given (None leaves one as it is, but for `now`); see
+        `PATCH /_emulator/config`.
 
         `token_ttl` applies to tokens issued afterwards (0: born expired); `create_status` 200
         or 201; `delete_answer` "{}", "empty" or "204"; `error_format` "contract", "flat",
         "error_string", "detail", "errors", "text", "html" or "empty"; `expired_token`
-        `{"status": 401 or 403, "message": text}`; `empty_list` "[]" or "null".
+        `{"status": 401 or 403, "message": text}`; `empty_list` "[]" or "null"; `now` an
+        aware datetime or an ISO 8601 text with an offset fixes the emulator's clock there,
+        None returns it to the real clock (not given: the clock stays as it is).
         """
         settings = {
             "token_ttl": token_ttl,
@@ -121,18 +134,22 @@ class EmulatorControl:
             "empty_list": empty_list,
         }
         body = {name: value for name, value in settings.items() if value is not None}
+        if now is not UNSET:
+            body["now"] = now.isoformat() if isinstance(now, datetime) else now
         return self._call("PATCH", "/config", body)
 
     def config(self, *, show_all: bool = False) -> dict[str, Any]:
-        """The current settings: `token_ttl` and those changed, or every one with `show_all`."""
+        """The current settings: `token_ttl`, `now` when set and those changed, or every one
+        with `show_all`."""
         return self._call("GET", "/config?all" if show_all else "/config")
 
     def plant_app(self, tenant_id: str, **fields: Any) -> dict[str, Any]:
         """Add an app with unchecked values and JSON oddities; returns its JSON as it will be sent.
 
         Keywords: `description`, `domains`, `permissions`, `status`, `recording_bucket_name`,
-        `recording_service_account_key`, `raw` (key -> JSON value shown instead) and `omit`
-        (keys left out); see `POST /_emulator/tenants/{tenant_id}/apps`.
+        `recording_service_account_key`, `raw` (key -> JSON value shown instead), `omit`
+        (keys left out) and `usage` (`{"previous": {...}, "current": {...}}`, fixed usage
+        values); see `POST /_emulator/tenants/{tenant_id}/apps`.
         """
         return self._call("POST", f"/tenants/{tenant_id}/apps", fields, expect=201)
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import re
+from datetime import datetime
 from typing import Any
 
 from .faults import FaultError, parse_latency, parse_rule
-from .models import TENANT_STATES, Planted
+from .models import TENANT_STATES, Planted, Usage
 from .reply import HttpError, Reply, json_reply
 from .request import Request
-from .state import ConflictError, EmulatorState
+from .state import KEEP, ConflictError, EmulatorState
+from .timefmt import format_jst, parse_instant
 from .validation import parse_json
 from .variants import NAMES as VARIANT_NAMES
 from .variants import SettingError
@@ -18,7 +21,12 @@ MAX_SEEDED_APPS = 200_000
 _TENANT_ID = re.compile(r"[0-9a-f]{32}")
 _PLANT_STRINGS = ("description", "status", "recording_bucket_name", "recording_service_account_key")
 _PLANT_LISTS = ("domains", "permissions")
-_SETTINGS = {"token_ttl"} | VARIANT_NAMES
+_SETTINGS = {"token_ttl", "now"} | VARIANT_NAMES
+_USAGE_MONTHS = ("previous", "current")
+_NOW_MESSAGE = (
+    "now must be null or an ISO 8601 time with an offset, from 1970-02 to 9998-11, "
+    'e.g. "2026-12-15T10:00:00+09:00"'
+)
 
 
 def create_tenant(state: EmulatorState, req: Request) -> Reply:
@@ -84,9 +92,13 @@ def plant_app(state: EmulatorState, req: Request) -> Reply:
     whatever `raw` shows. A successful PUT drops what was planted for the keys its fields write
     (`description`, `domains`, `permissions`, `status`; `recording_bucket_name` and
     `recording_service_account_key` write `recording`); the other keys keep their oddity.
+
+    `usage`: `{"previous": {"signaling": n, "turn": x, "sfu": y}, "current": {...}}` (a missing
+    month or metric is 0) fixes the app's `usage_summary` values: whatever the clock, the
+    previous and the current month show these instead of usage that grows with the clock.
     """
     body = _object(req)
-    unknown = set(body) - {*_PLANT_STRINGS, *_PLANT_LISTS, "raw", "omit"}
+    unknown = set(body) - {*_PLANT_STRINGS, *_PLANT_LISTS, "raw", "omit", "usage"}
     if unknown:
         raise HttpError(400, f"Unknown keys: {', '.join(sorted(unknown))}")
     fields = {name: _string(body, name) for name in _PLANT_STRINGS if name in body}
@@ -95,7 +107,8 @@ def plant_app(state: EmulatorState, req: Request) -> Reply:
     if not isinstance(raw, dict):
         raise HttpError(400, "raw must be a JSON object")
     planted = Planted(raw=raw, omit=_strings(body, "omit") if "omit" in body else [])
-    app_json = state.plant_app(req.params["tenant_id"], fields, planted)
+    fixed_usage = _fixed_usage(body["usage"]) if "usage" in body else None
+    app_json = state.plant_app(req.params["tenant_id"], fields, planted, fixed_usage)
     if app_json is None:
         raise HttpError(404, "No such tenant")
     return Reply(201, app_json.encode())
@@ -185,8 +198,9 @@ def reset(state: EmulatorState, req: Request) -> Reply:
 
 
 def get_config(state: EmulatorState, req: Request) -> Reply:
-    """`GET /_emulator/config[?all]`: `token_ttl` and every setting changed from its default;
-    with `?all`, every setting (see `update_config`)."""
+    """`GET /_emulator/config[?all]`: `token_ttl`, `now` when set, and every setting changed
+    from its default; with `?all`, every setting (see `update_config`), `now` still only when
+    set."""
     return json_reply(200, _config(state, req))
 
 
@@ -195,6 +209,11 @@ def update_config(state: EmulatorState, req: Request) -> Reply:
     bad value is a 400 with a message); answers like `GET`. Defaults are the contract's.
     - `token_ttl`: seconds, 0 to 864000 (3600); applies to tokens issued afterwards, 0 issues
       expired tokens.
+    - `now`: an ISO 8601 time with an offset (`"2026-12-15T10:00:00+09:00"`, `"...Z"`), the
+      emulator's now from then on, fixed (it does not run on) until changed; `null` returns to
+      the real clock (the default). Shown in Japan time, to the second. It sets the months of
+      `usage_summary` and how far usage is counted, and the `created_at` and `updated_at` of
+      apps created and updated; tokens still expire by the real clock.
     - `create_status`: 200 (default) or 201, the status of a successful create (same body).
     - `delete_answer`: `"{}"` (default: 200 with `{}`), `"empty"` (200, Content-Length 0) or
       `"204"` (204 No Content, no body).
@@ -219,18 +238,53 @@ def update_config(state: EmulatorState, req: Request) -> Reply:
     ttl = body.get("token_ttl", state.token_ttl)
     if isinstance(ttl, bool) or not isinstance(ttl, int) or not 0 <= ttl <= 10 * 86400:
         raise HttpError(400, "token_ttl must be an integer number of seconds, 0 to 864000")
+    now = _now(body["now"]) if "now" in body else KEEP
     changes = {name: value for name, value in body.items() if name in VARIANT_NAMES}
     try:
         variants = state.variants.updated(changes)
     except SettingError as exc:
         raise HttpError(400, str(exc)) from None
-    state.configure(token_ttl=ttl, variants=variants)
+    state.configure(token_ttl=ttl, variants=variants, now=now)
     return json_reply(200, _config(state, req))
 
 
 def _config(state: EmulatorState, req: Request) -> dict[str, Any]:
     show_all = req.query_value("all") is not None
-    return {"token_ttl": state.token_ttl, **state.variants.as_dict(show_all=show_all)}
+    shown: dict[str, Any] = {"token_ttl": state.token_ttl}
+    fixed = state.clock.fixed
+    if fixed is not None:
+        shown["now"] = format_jst(fixed)
+    return {**shown, **state.variants.as_dict(show_all=show_all)}
+
+
+def _now(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise HttpError(400, _NOW_MESSAGE)
+    try:
+        return parse_instant(value)
+    except ValueError:
+        raise HttpError(400, _NOW_MESSAGE) from None
+
+
+def _fixed_usage(value: Any) -> tuple[Usage, Usage]:
+    message = (
+        'usage must be {"previous": {"signaling": n, "turn": x, "sfu": y}, "current": {...}} '
+        "with numbers of at least 0 (signaling an integer)"
+    )
+    if not isinstance(value, dict) or not set(value) <= set(_USAGE_MONTHS):
+        raise HttpError(400, message)
+    months = []
+    for month in _USAGE_MONTHS:
+        counts = value.get(month, {})
+        if not isinstance(counts, dict) or not set(counts) <= {"signaling", "turn", "sfu"}:
+            raise HttpError(400, message)
+        numbers = [counts.get(name, 0) for name in ("signaling", "turn", "sfu")]
+        if not (isinstance(numbers[0], int) and all(map(_amount, numbers))):
+            raise HttpError(400, message)
+        months.append(Usage(*numbers))
+    return months[0], months[1]
 
 
 def _object(req: Request) -> dict[str, Any]:
@@ -260,3 +314,10 @@ def _strings(body: dict[str, Any], name: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise HttpError(400, f"{name} must be a list of strings")
     return list(value)
+
+
+def _amount(value: Any) -> bool:
+    """A finite number of at least 0 (JSON's NaN and Infinity are not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return value >= 0 and (isinstance(value, int) or math.isfinite(value))

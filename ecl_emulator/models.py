@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 from .reply import dumps
-from .timefmt import usage_months
+from .usage import ZERO, Usage, UsageModel, UsageStamp
+
+__all__ = ["FIELD_KEYS", "TENANT_STATES", "App", "Planted", "Tenant", "Usage", "UsageStamp"]
 
 TENANT_STATES = ("active", "suspended", "deleted")
 # The key of the app's JSON that each create/update field writes.
@@ -20,17 +23,10 @@ FIELD_KEYS = {
 }
 
 
-@dataclass
-class Usage:
-    """One month of an app's usage: signaling connections, TURN and SFU traffic in GB."""
-
-    signaling: int = 0
-    turn: float = 0
-    sfu: float = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        """The `{"signaling", "turn", "sfu"}` object of `usage_summary`."""
-        return {"signaling": self.signaling, "turn": self.turn, "sfu": self.sfu}
+# Stands for `usage_summary` in the JSON cached between changes; cut out and replaced by the
+# usage at the time of each answer. Random, so no planted value can contain it.
+_USAGE_SLOT = "usage-summary-" + secrets.token_hex(16)
+_USAGE_SLOT_JSON = dumps(_USAGE_SLOT)
 
 
 @dataclass
@@ -70,13 +66,18 @@ class App:
     status: str = "active"
     bucket_name: str = ""
     service_account_key: str = ""
-    usage_previous: Usage = field(default_factory=Usage)
-    usage_current: Usage = field(default_factory=Usage)
+    # Usage grows with the clock (see usage.py); `fixed_usage`, when set, is shown instead as
+    # the (previous, current) month whatever the months are; with neither, usage is zero.
+    usage: UsageModel | None = None
+    fixed_usage: tuple[Usage, Usage] | None = None
     planted: Planted | None = None
-    # Serialised fragments, rebuilt lazily after a change (`invalidate`) or a new month.
+    # Serialised fragments, rebuilt lazily: `_parts` (the JSON before and after the value of
+    # `usage_summary`, or the whole JSON and None when that is planted or omitted) after a
+    # change (`invalidate`); `_full` when the usage counted up to `_until` is not current.
+    _parts: tuple[str, str | None] | None = field(default=None, repr=False)
     _full: str | None = field(default=None, repr=False)
+    _until: int | None = field(default=None, repr=False)
     _short: str | None = field(default=None, repr=False)
-    _months: tuple[str, str] | None = field(default=None, repr=False)
 
     @property
     def recording_status(self) -> str:
@@ -86,8 +87,16 @@ class App:
 
     def invalidate(self) -> None:
         """Forget the cached JSON; call after every change."""
+        self._parts = None
         self._full = None
         self._short = None
+
+    def settings_changed(self, at: int) -> None:
+        """After `permissions` or `status` changed at `at` (epoch seconds): usage accrues as
+        they allow from then on."""
+        if self.usage is not None:
+            self.usage.change(at, self.permissions, self.status)
+        self.invalidate()
 
     def unplant(self, fields: dict[str, Any]) -> None:
         """After a successful update: the JSON keys the update's fields write read normally."""
@@ -95,13 +104,40 @@ class App:
             self.planted.forget({FIELD_KEYS[name] for name in fields})
             self.invalidate()
 
-    def full_json(self, months: tuple[str, str] | None = None) -> str:
-        """The whole app object as JSON (expanded lists, GET, PUT, create)."""
-        months = months or usage_months()
-        if self._full is None or self._months != months:
-            self._full = dumps(self._full_object(months))
-            self._months = months
-        return self._full
+    def full_json(self, stamp: UsageStamp) -> str:
+        """The whole app object as JSON (expanded lists, GET, PUT, create), its usage as of
+        `stamp`.
+
+        Cached: only the usage is rebuilt when the clock has moved on (by the hour or by a
+        set `now`), and only the usage's JSON is spliced into the cached rest.
+        """
+        full = self._full
+        if full is not None and self._until == stamp.until:
+            return full
+        parts = self._parts
+        if parts is None:
+            parts = self._parts = self._split_json()
+        head, tail = parts
+        if tail is None:  # usage_summary planted or omitted: the JSON is the same at any time
+            full = head
+        else:
+            previous, current = self._usage(stamp)
+            previous_name, current_name = stamp.names
+            full = (
+                f'{head}{{"{previous_name}":{previous.as_json()},'
+                f'"{current_name}":{current.as_json()}}}{tail}'
+            )
+        self._full, self._until = full, stamp.until
+        return full
+
+    def _usage(self, stamp: UsageStamp) -> tuple[Usage, Usage]:
+        """The previous and the current month's usage of `stamp`."""
+        if self.fixed_usage is not None:
+            return self.fixed_usage
+        if self.usage is not None:
+            until = stamp.until
+            return self.usage.month(stamp.previous, until), self.usage.month(stamp.current, until)
+        return ZERO, ZERO
 
     def short_json(self) -> str:
         """The `{id, apikey, description}` object of a list without `expandApps`.
@@ -115,18 +151,19 @@ class App:
             self._short = dumps(short)
         return self._short
 
-    def _full_object(self, months: tuple[str, str]) -> dict[str, Any]:
-        previous, current = months
+    def _split_json(self) -> tuple[str, str | None]:
+        text = dumps(self._full_object())
+        head, slot, tail = text.partition(_USAGE_SLOT_JSON)
+        return (head, tail) if slot else (text, None)
+
+    def _full_object(self) -> dict[str, Any]:
         obj = {
             "id": self.id,
             "apikey": self.apikey,
             "description": self.description,
             "domains": list(self.domains),
             "permissions": list(self.permissions),
-            "usage_summary": {
-                previous: self.usage_previous.as_dict(),
-                current: self.usage_current.as_dict(),
-            },
+            "usage_summary": _USAGE_SLOT,
             "status": self.status,
             "recording": {"status": self.recording_status, "bucket_name": self.bucket_name},
             "created_at": self.created_at,

@@ -385,7 +385,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 
     def _oversized(self, size: int, started: float) -> None:
         """A 200 with a valid JSON list of at least `size` bytes, written as it is generated."""
-        length, chunks = oversized_list(size)
+        length, chunks = oversized_list(size, self.server.state.clock.now())
         head, transaction_id = self._head(Reply(200, b""), length)
         try:
             self.wfile.write(head)

@@ -8,13 +8,16 @@ import threading
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from enum import Enum
+from typing import Any, Literal
 
 from . import seed
 from .faults import FaultSet
 from .journal import RequestJournal
-from .models import TENANT_STATES, App, Planted, Tenant
-from .timefmt import epoch_now, format_jst, now_jst
+from .models import TENANT_STATES, App, Planted, Tenant, Usage, UsageStamp
+from .timefmt import Clock, epoch_now, format_jst
+from .usage import UsageModel
 from .variants import Variants
 
 # A token of a Fernet-like length (180 characters of URL-safe base64); clients must not
@@ -38,6 +41,13 @@ class TokenRecord:
         return moment < self.expires_at
 
 
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+KEEP = _Keep.KEEP  # `configure(now=KEEP)`: leave the clock as it is
+
+
 class ConflictError(Exception):
     """A control request that clashes with the current state (e.g. an existing tenant id)."""
 
@@ -56,6 +66,7 @@ class EmulatorState:
         self.tokens: dict[str, TokenRecord] = {}
         self.faults = FaultSet(latency_ms)
         self.variants = Variants()
+        self.clock = Clock()
         self.journal = RequestJournal()
         self._auth_calls = 0
         self._api_calls = 0
@@ -67,25 +78,39 @@ class EmulatorState:
 
     def reset(self) -> None:
         """Back to the start-up state: no tenants (but the demo one), tokens, faults, counts,
-        journal or answer variants."""
+        journal or answer variants, and the real clock."""
         with self.lock:
             self.tenants.clear()
             self.tokens.clear()
             self.token_ttl = self.initial_token_ttl
             self.variants = Variants()
+            self.clock.set(None)
             if self.demo:
-                tenant = seed.demo_tenant()
+                tenant = seed.demo_tenant(self.clock.now())
                 self.tenants[tenant.tenant_id] = tenant
         self.faults.clear(self.initial_latency_ms)
         self.journal.clear()
         self.reset_stats()
 
-    def configure(self, *, token_ttl: int, variants: Variants) -> None:
-        """Set the lifetime of tokens issued from now on (0: already expired) and the answer
-        variants, together."""
+    def configure(
+        self,
+        *,
+        token_ttl: int,
+        variants: Variants,
+        now: datetime | Literal[_Keep.KEEP] | None = KEEP,
+    ) -> None:
+        """Set the lifetime of tokens issued from now on (0: already expired), the answer
+        variants and, unless `KEEP`, the clock (a fixed instant, or None: the real clock),
+        together."""
         with self.lock:
             self.token_ttl = token_ttl
             self.variants = variants
+            if now is not KEEP:
+                self.clock.set(now)
+
+    def usage_stamp(self) -> UsageStamp:
+        """The months and counting time of usage at the emulator's now."""
+        return UsageStamp(self.clock.now())
 
     # --- tenants ----------------------------------------------------------------------------
 
@@ -105,7 +130,7 @@ class EmulatorState:
             api_secret or secrets.token_urlsafe(24),
             state,
         )
-        seed.seed_apps(tenant, apps)
+        seed.seed_apps(tenant, apps, self.clock.now())
         with self.lock:
             if tenant.tenant_id in self.tenants:
                 raise ConflictError(f"Tenant {tenant.tenant_id} already exists")
@@ -140,7 +165,7 @@ class EmulatorState:
             good_secret = hmac.compare_digest(tenant.api_secret.encode(), api_secret.encode())
             if not (good_key and good_secret):
                 return None
-            issued = int(epoch_now())
+            issued = int(epoch_now())  # the real clock, whatever `now` is set: see epoch_now
             record = TokenRecord(
                 token=secrets.token_urlsafe(_TOKEN_BYTES),
                 tenant_id=tenant_id,
@@ -177,8 +202,10 @@ class EmulatorState:
     # --- apps -------------------------------------------------------------------------------
 
     def new_app(self, tenant: Tenant, fields: dict[str, Any]) -> App:
-        """Create an app in `tenant` (call with `lock` held) from checked fields."""
-        stamp = format_jst(now_jst())
+        """Create an app in `tenant` (call with `lock` held) from checked fields, at the
+        emulator's now; its usage grows from then on."""
+        moment = self.clock.now()
+        stamp = format_jst(moment)
         app = App(
             id=tenant.take_app_id(),
             apikey=str(uuid.uuid4()),
@@ -187,21 +214,31 @@ class EmulatorState:
             updated_at=stamp,
         )
         apply_fields(app, fields)
+        app.usage = UsageModel(
+            tenant.tenant_id, app.id, int(moment.timestamp()), app.permissions, app.status
+        )
         tenant.apps[app.id] = app
         return app
 
-    def plant_app(self, tenant_id: str, fields: dict[str, Any], planted: Planted) -> str | None:
-        """Add an app with unchecked fields and planted JSON oddities; its JSON as it will be
-        sent, or None when there is no such tenant."""
+    def plant_app(
+        self,
+        tenant_id: str,
+        fields: dict[str, Any],
+        planted: Planted,
+        fixed_usage: tuple[Usage, Usage] | None = None,
+    ) -> str | None:
+        """Add an app with unchecked fields, planted JSON oddities and, if given, fixed usage;
+        its JSON as it will be sent, or None when there is no such tenant."""
         with self.lock:
             tenant = self.tenants.get(tenant_id)
             if tenant is None:
                 return None
             app = self.new_app(tenant, fields)
+            app.fixed_usage = fixed_usage
             if planted.raw or planted.omit:
                 app.planted = planted
-                app.invalidate()
-            return app.full_json()
+            app.invalidate()
+            return app.full_json(self.usage_stamp())
 
     # --- statistics -------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from ecl_emulator.seed import DEMO_API_KEY, DEMO_API_SECRET, DEMO_TENANT_ID
+from ecl_emulator.seed import DEMO_API_KEY, DEMO_API_SECRET, DEMO_APP_COUNT, DEMO_TENANT_ID
 from ecl_emulator.testing import TenantSession, issue_token
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +58,7 @@ def test_the_demo_program_prints_its_urls_and_credentials_serves_and_stops_clean
         demo = TenantSession(
             api_url, identity_url, DEMO_TENANT_ID, DEMO_API_KEY, DEMO_API_SECRET, token
         )
-        assert len(demo.call("GET").json()) == 25
+        assert len(demo.call("GET").json()) == DEMO_APP_COUNT == 120
     finally:
         process.send_signal(signum)
         returncode = process.wait(timeout=15)

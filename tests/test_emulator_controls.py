@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from ecl_emulator.control import EmulatorControlError
-from ecl_emulator.seed import DEMO_API_KEY, DEMO_API_SECRET, DEMO_TENANT_ID
+from ecl_emulator.seed import DEMO_API_KEY, DEMO_API_SECRET, DEMO_APP_COUNT, DEMO_TENANT_ID
 from ecl_emulator.testing import TenantSession, issue_token, start_emulator
 
 PERMISSIONS = {"TURN", "SFU", "USER_LIST", "PEER_AUTHENTICATION", "RECORDING"}
@@ -282,7 +282,7 @@ def test_reset_seeds_the_demo_tenant_again_when_started_with_demo():
             token,
         )
         before = demo.call("GET", "?expandApps").json()
-        assert len(before) == 25
+        assert len(before) == DEMO_APP_COUNT == 120
         demo.call("DELETE", "/1000")
         demo.call("POST", json={"description": "scratch"})
 
