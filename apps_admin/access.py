@@ -101,7 +101,7 @@ def tenant_view(needed: Role) -> Callable:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, tenant_id: str, **kwargs) -> HttpResponse:
             tenant, role = tenant_for(request, tenant_id, needed)
-            request.tenant, request.tenant_role = tenant, role
+            request.tenant = tenant  # the header's tenant switcher marks it
             return view(request, tenant, role, **kwargs)
 
         return wrapper

@@ -11,10 +11,10 @@ know, a long description) passes as it is, so that it never blocks a save of ano
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 from collections.abc import Iterable
 
+import msgspec
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -207,7 +207,7 @@ def clean_service_account_key(value: object) -> str:
                 _("The service account key is too large to be a key file."), code="invalid_key"
             )
         try:
-            data = json.loads(value)
+            data = msgspec.json.decode(value)
         except ValueError:
             raise ValidationError(
                 _(
@@ -234,4 +234,4 @@ def clean_service_account_key(value: object) -> str:
         else:
             message = _("The service account key lacks %(field)s.") % {"field": missing[0]}
         raise ValidationError(message, code="invalid_key")
-    return json.dumps(data, separators=(",", ":"))
+    return msgspec.json.encode(data).decode()

@@ -72,8 +72,10 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "apps_admin.context_processors.site",
+                "apps_admin.pages.context_processors.site",
             ],
+            # The page layer's filters: {% load portal %} (apps_admin.pages is not an app).
+            "libraries": {"portal": "apps_admin.pages.templatetags.portal"},
         },
     },
 ]
@@ -104,7 +106,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "apps_admin.client_ip.client_ip"
-AXES_LOCKOUT_CALLABLE = "apps_admin.views.account.locked_out"
+AXES_LOCKOUT_CALLABLE = "apps_admin.pages.account.locked_out"
 AXES_VERBOSE = False
 
 # --- Data: database and cache -----------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 import os
 
+# The developer's .env (`make run` writes one with DEBUG=on) is never read by the tests.
+os.environ["PORTAL_ENV_FILE"] = os.devnull
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "q2Qm0gq0VJ1i0bJm2H9pQ6nX7R5yE3tK8uW4sZ1aC0M=")

@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from apps_admin import app_table, usage_chart
-from apps_admin.app_table import Months, Query
 from apps_admin.ecl.types import App, MonthCounts, MonthUsage, Recording
+from apps_admin.pages import app_table, paging, usage_chart
+from apps_admin.pages.app_table import Months, Query
 
 
 def make_app(app_id, description="", **fields) -> App:
@@ -115,14 +115,23 @@ def test_totals_add_up_this_and_last_month():
 
 def test_pages_hold_fifty_and_a_page_past_the_end_is_the_last():
     rows = [make_app(i) for i in range(1000, 1120)]
-    first = app_table.paginate(rows, 1)
-    assert len(first.items) == 50 and first.pages == 3 and not first.has_previous
-    assert (first.start_index, first.end_index) == (1, 50)
-    last = app_table.paginate(rows, 99)
-    assert last.number == 3 and len(last.items) == 20 and not last.has_next
-    assert (last.start_index, last.end_index) == (101, 120)
-    empty = app_table.paginate([], 1)
-    assert empty.pages == 1 and empty.items == [] and empty.start_index == 0
+    first = paging.page_of(rows, 1)
+    assert len(first) == 50 and first.paginator.num_pages == 3 and not first.has_previous()
+    assert (first.start_index(), first.end_index()) == (1, 50)
+    last = paging.page_of(rows, 99)
+    assert last.number == 3 and len(last) == 20 and not last.has_next()
+    assert (last.start_index(), last.end_index()) == (101, 120)
+    empty = paging.page_of([], 1)
+    assert empty.paginator.num_pages == 1 and list(empty) == [] and empty.start_index() == 0
+
+
+def test_the_pager_links_keep_the_other_parameters():
+    rows = list(range(120))
+    middle = paging.pager(paging.page_of(rows, 2), {"q": "a b", "o": "-id"})
+    assert middle["previous_url"] == "?q=a+b&o=-id"  # the first page has no number
+    assert middle["next_url"] == "?q=a+b&o=-id&p=3"
+    audit = paging.pager(paging.page_of(rows, 1), {"action": "app.update"}, param="page")
+    assert audit["previous_url"] == "" and audit["next_url"] == "?action=app.update&page=2"
 
 
 def test_headers_link_to_sorting_and_reverse_the_current_order():
@@ -160,10 +169,10 @@ def test_ten_thousand_apps_filter_sort_and_page_in_well_under_a_second():
     months = Months.of(apps)
     started = time.perf_counter()
     rows = app_table.apply(apps, Query(q="line", permission="TURN", order="-turn"), months)
-    page = app_table.paginate(rows, 40)
+    page = paging.page_of(rows, 40)
     app_table.totals(apps, months)
     assert time.perf_counter() - started < 1.0
-    assert len(rows) == 5_000 and len(page.items) == 50
+    assert len(rows) == 5_000 and len(page) == 50
 
 
 def test_the_chart_has_one_bar_per_month_and_metric_and_describes_itself():

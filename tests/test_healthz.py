@@ -33,7 +33,7 @@ def test_healthz_is_503_when_the_cache_is_down(client):
 
 def test_healthz_is_503_when_the_database_is_down(client):
     with mock.patch(
-        "apps_admin.views.health.connection.cursor",
+        "apps_admin.health.connection.cursor",
         side_effect=OperationalError("connection refused"),
     ):
         response = client.get("/healthz")

@@ -21,8 +21,9 @@ from django.test import Client
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from apps_admin import ecl, usage_chart
+from apps_admin import ecl
 from apps_admin.models import AuditEvent
+from apps_admin.pages import usage_chart
 from tests.conftest import login, token_for
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apps_admin.api.serializers import AppFieldsSerializer
-from apps_admin.forms import AppForm
+from apps_admin.pages.forms import AppForm
 
 FIELDS = [
     "description",

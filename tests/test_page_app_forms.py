@@ -175,7 +175,7 @@ def test_an_upstream_400_is_shown_on_the_field_it_names(client_as, tenant, emula
 def test_ecl_refusing_a_domain_shows_on_the_domains_field(client_as, tenant, monkeypatch):
     # The portal's rules and the emulator's agree on domains, so ask ECL about one the rules
     # would let through if they were looser: the form keeps ECL's word on its field.
-    from apps_admin import forms
+    from apps_admin.pages import forms
 
     monkeypatch.setattr(forms.rules, "clean_domains", lambda value, stored=(): value.split())
     client = client_as("editor")

@@ -4,7 +4,7 @@ and a page that still renders inside the site (never a traceback, never a 500)."
 import pytest
 
 from apps_admin import ecl
-from apps_admin.views import errors
+from apps_admin.pages import errors
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ import re
 import pytest
 from django.test import override_settings
 
-from apps_admin import app_table, ecl
+from apps_admin import ecl
+from apps_admin.pages import app_table
 
 pytestmark = pytest.mark.django_db
 

@@ -134,3 +134,45 @@ def test_dot_env_is_read_but_the_environment_wins(tmp_path):
     assert json.loads(result.stdout)["TIME_ZONE"] == "Asia/Tokyo"
     result = run_settings(PORTAL_ENV_FILE=str(env_file))
     assert json.loads(result.stdout)["TIME_ZONE"] == "Europe/Berlin"
+
+
+def test_the_tests_ignore_the_dot_env_that_make_run_writes(tmp_path):
+    """`make run` writes .env with DEBUG=on; the test settings must not read it. A copy of the
+    project with such a .env runs the settings and a test that fails with DEBUG on."""
+    import shutil
+
+    copy = tmp_path / "project"
+    shutil.copytree(
+        ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", ".env", "*.sqlite3", "__pycache__", ".*cache", "test-*", "staticfiles"
+        ),
+    )
+    subprocess.run([sys.executable, "-m", "portal.make_env", ".env"], cwd=copy, check=True)
+    assert "DEBUG=on" in (copy / ".env").read_text()
+    environment = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "portal.settings_test"}
+    shown = subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS],
+        cwd=copy,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["DEBUG"] is False
+    # The test that failed after `make run`, in that copy, with that .env beside it.
+    test = (
+        "tests/test_i18n.py::"
+        "test_the_switch_sets_the_remembered_cookie_and_the_next_page_is_japanese"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
+        cwd=copy,
+        env={**environment, "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]

@@ -1,7 +1,7 @@
 """Free a DRF response as soon as it is sent, not whenever the cyclic collector next runs.
 
 A DRF Response refers to itself (`renderer_context["response"]`) and to its view, which refers
-back to it (`view.response`). So every answer, a 10,000-app list's 4.6 MB body included, outlives
+back to it (`view.response`). So every answer, a 10,000-app list's whole body included, outlives
 its request until a full garbage collection, and in a gunicorn worker those come rarely: the
 worker grew by one body per list request. Breaking both links once the body is rendered lets
 reference counting free it when the server is done with it.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
+import msgspec
 from django.conf import settings
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
@@ -20,7 +20,6 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.serializer_helpers import ReturnDict
 from rest_framework.views import APIView
 
 from apps_admin import access, app_actions, ecl, reauth
@@ -77,12 +76,13 @@ class TenantScoped:
         return None
 
 
-def app_answer(answer: ecl.Answer[ecl.App | ecl.UnreadableApp]) -> ReturnDict:
-    """ECL's body as ECL sent it; the browsable API fills its update form from the serializer
-    attached (which never holds the write-only service account key), with what could be read."""
+def app_answer(answer: ecl.Answer[ecl.App | ecl.UnreadableApp]) -> EncodedJSON:
+    """ECL's body as ECL sent it (not decoded again); the browsable API fills its update form
+    from the serializer attached (which never holds the write-only service account key), with
+    what could be read."""
     app = answer.value
     values = app_actions.editable_values(app) if isinstance(app, ecl.App) else {}
-    return ReturnDict(orjson.loads(answer.body), serializer=AppFieldsSerializer(instance=values))
+    return EncodedJSON(answer.body, serializer=AppFieldsSerializer(instance=values))
 
 
 def as_ecl_answered(answer: ecl.Answer) -> Response:
@@ -94,8 +94,8 @@ def as_ecl_answered(answer: ecl.Answer) -> Response:
     if not answer.body.strip():
         return Response(status=answer.status)
     try:
-        orjson.loads(answer.body)
-    except orjson.JSONDecodeError:
+        msgspec.json.decode(answer.body)
+    except msgspec.DecodeError:
         return Response({}, status=answer.status)
     return Response(EncodedJSON(answer.body), status=answer.status)
 

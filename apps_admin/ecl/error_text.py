@@ -3,10 +3,11 @@ a flat `message`, `error` as text, `detail`, `errors[]`, plain text or a gateway
 
 from __future__ import annotations
 
-import json
 import re
 from html.parser import HTMLParser
 from typing import Any
+
+import msgspec
 
 MAX_LENGTH = 300  # a gateway's page can be long; a person needs its first words
 _KEYS = ("message", "error", "detail", "title", "description", "errors", "error_description")
@@ -21,7 +22,7 @@ def upstream_text(body: bytes, content_type: str = "") -> str:
         found = _html_text(text)
     else:
         try:
-            found = _json_text(json.loads(text))
+            found = _json_text(msgspec.json.decode(text))
         except ValueError:
             found = text
     return _one_line(found)

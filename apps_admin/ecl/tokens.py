@@ -8,7 +8,6 @@ cold cache under load costs exactly one token request: the caller that wins the 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import math
 import time
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+import msgspec
 from django.conf import settings
 from django.core.cache import cache
 
@@ -169,7 +169,7 @@ def _request_token(tenant: Tenant, deadline: Deadline) -> Token:
 def _expiry(response: Reply) -> float:
     """When the token runs out; an answer without a readable expiry counts as expired now."""
     try:
-        moment = datetime.fromisoformat(json.loads(response.body)["token"]["expires_at"])
+        moment = datetime.fromisoformat(msgspec.json.decode(response.body)["token"]["expires_at"])
     except (ValueError, KeyError, TypeError):
         return time.time()
     if moment.tzinfo is None:  # Keystone's times are UTC

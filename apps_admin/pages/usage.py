@@ -11,11 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from apps_admin import app_table, ecl
+from apps_admin import ecl
 from apps_admin.access import tenant_view
 from apps_admin.models import Role, Tenant
-from apps_admin.views.common import tenant_context, unreadable_rows
-from apps_admin.views.errors import render_error
+from apps_admin.pages import app_table, paging
+from apps_admin.pages.common import tenant_context, unreadable_rows
+from apps_admin.pages.errors import render_error
 
 DEFAULT_ORDER = "-billed"  # the apps that cost the most first
 
@@ -34,7 +35,7 @@ def usage(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
         return render_error(request, error, tenant)
     months = app_table.Months.of(apps)
     ordered = app_table.apply(apps, query, months, app_table.USAGE_COLUMNS)
-    page = app_table.paginate(ordered, query.page)
+    page = paging.page_of(ordered, query.page)
     # Bars are scaled to the largest value of their column over every app, not just this page.
     largest = {
         column.key: max((column.sort(app, months) for app in apps), default=0)
@@ -42,7 +43,7 @@ def usage(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
         if column.numeric
     }
     rows = []
-    for app in page.items:
+    for app in page.object_list:
         current = app_table.usage_in(app, months.current)
         rows.append(
             {
@@ -63,8 +64,7 @@ def usage(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
         largest=largest,
         totals=app_table.totals(apps, months),
         headers=app_table.headers(query, app_table.USAGE_COLUMNS),
-        previous_query=query.params(page=page.number - 1),
-        next_query=query.params(page=page.number + 1),
+        pager=paging.pager(page, query.params(page=1)),
         export_query={k: v for k, v in query.params().items() if k != "p"},
         unreadable=unreadable_rows(tenant, apps.unreadable),
     )

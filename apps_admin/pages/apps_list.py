@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
-from apps_admin import app_rows, app_table, ecl
+from apps_admin import ecl
 from apps_admin.access import tenant_view
 from apps_admin.ecl.types import PERMISSIONS
 from apps_admin.models import Role, Tenant
-from apps_admin.views.common import tenant_context, unreadable_rows
-from apps_admin.views.errors import render_error
+from apps_admin.pages import app_rows, app_table, paging
+from apps_admin.pages.common import tenant_context, unreadable_rows
+from apps_admin.pages.errors import render_error
 
 
 def _filter_links(query: app_table.Query) -> list[dict]:
@@ -65,7 +66,7 @@ def app_list(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
     except ecl.ECLError as error:
         return render_error(request, error, tenant)
     months = app_table.Months.of(apps)
-    page = app_table.paginate(app_table.apply(apps, query, months), query.page)
+    page = paging.page_of(app_table.apply(apps, query, months), query.page)
     context = tenant_context(
         tenant,
         role,
@@ -78,13 +79,12 @@ def app_list(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
         filters=_filter_links(query),
         hidden_search={k: v for k, v in query.params().items() if k not in ("q", "p")},
         current_query=urlencode(query.params()),
-        previous_query=query.params(page=page.number - 1),
-        next_query=query.params(page=page.number + 1),
+        pager=paging.pager(page, query.params(page=1)),
         export_query={k: v for k, v in query.params().items() if k != "p"},
         unreadable=unreadable_rows(tenant, apps.unreadable),
     )
     context["rows"] = app_rows.rows_html(
-        ((app, app_table.usage_in(app, months.current)) for app in page.items),
+        ((app, app_table.usage_in(app, months.current)) for app in page.object_list),
         apps_url=context["apps_url"],
         can_edit=context["can_edit"],
     )

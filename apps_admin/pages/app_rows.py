@@ -1,8 +1,6 @@
-"""The rows of the apps list, rendered in Python.
-
-A 50-row page rendered through the `_app_row.html` include cost about 30 ms of CPU per request,
-the largest part of the list page's cost over ECL's own answer; the same markup built here costs
-about 2 ms. The words every row repeats are translated once per page.
+"""The rows of the apps list, rendered in Python rather than through a template include per row,
+which was the largest part of the list page's cost over ECL's own answer (the README's
+Performance section has the figures). The words every row repeats are translated once a page.
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from apps_admin.ecl import App, MonthCounts
-from apps_admin.templatetags.portal import amount, recording_label, status_label
+from apps_admin.pages.templatetags.portal import amount, recording_label, status_label
 
 
 def rows_html(

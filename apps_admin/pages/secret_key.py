@@ -15,9 +15,9 @@ from django.views.decorators.http import require_http_methods
 from apps_admin import app_actions, ecl
 from apps_admin.access import tenant_view
 from apps_admin.models import Role, Tenant
+from apps_admin.pages.common import app_label, app_url, tenant_context
+from apps_admin.pages.errors import log, render_error, trouble_context
 from apps_admin.reauth import reauth_required
-from apps_admin.views.common import app_label, app_url, tenant_context
-from apps_admin.views.errors import log, render_error, trouble_context
 
 
 def _key_page(

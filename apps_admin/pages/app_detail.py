@@ -8,18 +8,19 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from apps_admin import app_actions, ecl, usage_chart
+from apps_admin import app_actions, ecl
 from apps_admin.access import tenant_view
 from apps_admin.ecl.types import PERMISSIONS, STATUSES
 from apps_admin.models import Role, Tenant
-from apps_admin.views.common import (
+from apps_admin.pages import usage_chart
+from apps_admin.pages.common import (
     PERMISSION_HELP,
     app_label,
     app_url,
     readable_part,
     tenant_context,
 )
-from apps_admin.views.errors import render_error
+from apps_admin.pages.errors import render_error
 
 
 @require_GET

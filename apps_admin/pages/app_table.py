@@ -1,12 +1,11 @@
-"""Search, filters, sorting, pages and CSV rows of an ECL app list: pure functions over `ecl.App`.
+"""Search, filters, sorting and CSV rows of an ECL app list: pure functions over `ecl.App`.
 
-Everything runs once per request over the list ECL returned (one pass to filter, one sort, one
-slice), so a tenant with 10,000 apps costs milliseconds and only the shown page is rendered.
+Everything runs once per request over the list ECL returned (one pass to filter, one sort; the
+page is a slice, paging.py), so only the shown page is rendered.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -17,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 
 from apps_admin.ecl.types import PERMISSIONS, STATUSES, App, MonthCounts, UnreadableApp
 
-PAGE_SIZE = 50
 RECORDING_STATUSES = ("active", "unavailable")
 NO_PERMISSION = "none"  # the permission filter's value for apps without any
 METRICS = ("signaling", "turn", "sfu")
@@ -169,7 +167,7 @@ class Query:
         return {name: value for name, value in pairs.items() if value}
 
 
-# --- Filter, sort, paginate -----------------------------------------------------------------
+# --- Filter and sort -----------------------------------------------------------------------
 
 
 def _haystack(app: App) -> str:
@@ -203,39 +201,6 @@ def apply(
             reverse=query.order.startswith("-"),
         )
     return rows
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[App]
-    number: int
-    pages: int
-    count: int
-    per_page: int = PAGE_SIZE
-
-    @property
-    def start_index(self) -> int:
-        return (self.number - 1) * self.per_page + 1 if self.count else 0
-
-    @property
-    def end_index(self) -> int:
-        return self.start_index + len(self.items) - 1 if self.count else 0
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-
-def paginate(rows: Sequence[App], number: int, per_page: int = PAGE_SIZE) -> Page:
-    """One page of rows; a page past the end shows the last one."""
-    pages = max(1, math.ceil(len(rows) / per_page))
-    number = min(max(1, number), pages)
-    start = (number - 1) * per_page
-    return Page(list(rows[start : start + per_page]), number, pages, len(rows), per_page)
 
 
 # --- Sort links -----------------------------------------------------------------------------

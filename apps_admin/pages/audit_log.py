@@ -3,7 +3,6 @@
 from datetime import datetime, time
 
 from django import forms
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -13,8 +12,7 @@ from django.utils.translation import gettext_lazy
 from apps_admin.access import tenant_view
 from apps_admin.audit import ACTIONS
 from apps_admin.models import AuditEvent, Role, Tenant
-
-PAGE_SIZE = 50
+from apps_admin.pages import paging
 
 
 class AuditFilterForm(forms.Form):
@@ -56,9 +54,8 @@ def _filtered(tenant: Tenant, form: AuditFilterForm):
 @tenant_view(Role.ADMIN)
 def audit_log(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
-    page = Paginator(_filtered(tenant, form), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = paging.page_of(_filtered(tenant, form), request.GET.get("page"))
+    query = {key: value for key, value in request.GET.items() if key != "page"}
     return render(
         request,
         "apps_admin/audit_log.html",
@@ -67,6 +64,6 @@ def audit_log(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
             "tenant": tenant,
             "form": form,
             "page": page,
-            "query": query.urlencode(),
+            "pager": paging.pager(page, query, param="page"),
         },
     )

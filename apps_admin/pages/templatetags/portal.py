@@ -11,7 +11,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from apps_admin import usage_chart
+from apps_admin.pages import usage_chart
 
 register = template.Library()
 

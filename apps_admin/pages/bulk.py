@@ -21,11 +21,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_POST
 
-from apps_admin import app_actions, app_table, ecl
+from apps_admin import app_actions, ecl
 from apps_admin.access import tenant_view
 from apps_admin.models import Role, Tenant
-from apps_admin.views.common import tenant_context
-from apps_admin.views.errors import describe, render_error
+from apps_admin.pages import app_table
+from apps_admin.pages.common import tenant_context
+from apps_admin.pages.errors import describe, render_error
 
 MAX_SELECTED = 1000
 # Errors about the tenant or ECL as a whole: the next app would fail the same way.

@@ -11,10 +11,10 @@ from django.views.decorators.http import require_http_methods
 
 from apps_admin import app_actions, ecl
 from apps_admin.access import tenant_view
-from apps_admin.forms import DeleteConfirmForm
 from apps_admin.models import Role, Tenant
-from apps_admin.views.common import app_label, app_url, readable_part, tenant_context
-from apps_admin.views.errors import render_error
+from apps_admin.pages.common import app_label, app_url, readable_part, tenant_context
+from apps_admin.pages.errors import render_error
+from apps_admin.pages.forms import DeleteConfirmForm
 
 
 @require_http_methods(["GET", "POST"])

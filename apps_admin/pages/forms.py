@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps_admin import app_actions, rules
 from apps_admin.ecl.types import PERMISSIONS, STATUSES
-from apps_admin.views.common import PERMISSION_HELP
+from apps_admin.pages.common import PERMISSION_HELP
 
 KEY_FIELD = app_actions.KEY_FIELD
 KEY_FILE_FIELD = "recording_service_account_key_file"

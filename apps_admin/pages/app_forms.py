@@ -19,10 +19,10 @@ from django.views.decorators.http import require_http_methods
 
 from apps_admin import app_actions, ecl
 from apps_admin.access import tenant_view
-from apps_admin.forms import KEY_FIELD, AppForm
 from apps_admin.models import Role, Tenant
-from apps_admin.views.common import app_label, app_url, tenant_context
-from apps_admin.views.errors import log, render_error, trouble_context
+from apps_admin.pages.common import app_label, app_url, tenant_context
+from apps_admin.pages.errors import log, render_error, trouble_context
+from apps_admin.pages.forms import KEY_FIELD, AppForm
 
 SNAPSHOT_MAX_AGE = 24 * 3600
 

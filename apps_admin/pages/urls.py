@@ -1,0 +1,55 @@
+"""URLs of the portal's pages (mounted at the site's root, namespace `apps_admin`)."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from apps_admin.pages import (
+    account,
+    api_tokens,
+    app_delete,
+    app_detail,
+    app_forms,
+    apps_list,
+    audit_log,
+    bulk,
+    home,
+    secret_key,
+    usage,
+)
+
+app_name = "apps_admin"
+
+TENANT = "tenants/<str:tenant_id>/"
+APPS = TENANT + "apps/"
+APP = APPS + "<str:app_id>/"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    # A person's own account
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="admin/login.html", extra_context={"title": _("Log in")}
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("reauth/", account.reauthenticate, name="reauth"),
+    path("account/tokens/", api_tokens.api_tokens, name="api_tokens"),
+    # A tenant's apps
+    path(APPS, apps_list.app_list, name="app_list"),
+    path(APPS + "export.csv", apps_list.app_export, name="app_export"),
+    path(APPS + "new/", app_forms.app_add, name="app_add"),
+    path(APPS + "bulk/", bulk.bulk, name="bulk"),
+    path(APP, app_detail.app_detail, name="app_detail"),
+    path(APP + "edit/", app_forms.app_edit, name="app_edit"),
+    path(APP + "status/", app_detail.app_status, name="app_status"),
+    path(APP + "delete/", app_delete.app_delete, name="app_delete"),
+    path(APP + "secretkey/", secret_key.reveal, name="secretkey_reveal"),
+    path(APP + "secretkey/regenerate/", secret_key.regenerate, name="secretkey_regenerate"),
+    # A tenant's usage and audit log
+    path(TENANT + "usage/", usage.usage, name="usage"),
+    path(TENANT + "usage/export.csv", usage.usage_export, name="usage_export"),
+    path(TENANT + "audit/", audit_log.audit_log, name="audit"),
+]

@@ -1,1 +1,0 @@
-"""Page views of the portal, one module per area."""
