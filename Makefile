@@ -8,10 +8,10 @@ EMULATOR_PORT ?= 8001
 EMULATOR ?= on
 
 .DEFAULT_GOAL := help
-.PHONY: help run test serve lint bench load clean messages
+.PHONY: help run test test-fast serve lint bench load clean messages
 
 help: ## List the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ run: $(VENV)/.runtime .env ## Serve the portal on http://127.0.0.1:8000 with the
 
 test: $(VENV)/.dev ## Run the whole test suite
 	$(VENV)/bin/pytest
+
+test-fast: $(VENV)/.dev ## Run the suite without the tests marked slow: under a minute
+	$(VENV)/bin/pytest -m "not slow"
 
 serve: $(VENV)/.runtime ## Serve production-style: gunicorn, static files by whitenoise
 	$(PY) manage.py collectstatic --noinput --verbosity 0

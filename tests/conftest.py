@@ -1,9 +1,11 @@
-"""Fixtures shared by the whole suite; the emulator's live in tests/emulator_fixtures.py."""
+"""Fixtures shared by the whole suite; the emulator's live in tests/emulator_fixtures.py, the
+helpers tests import in tests/helpers.py."""
 
 import pytest
-from rest_framework.test import APIClient
 
+from apps_admin import ecl
 from apps_admin.models import Tenant
+from tests.helpers import PASSWORD, login, make_tenant
 
 pytest_plugins = ["tests.emulator_fixtures"]
 
@@ -14,29 +16,16 @@ def ecl_tenant(emulator) -> dict:
     return emulator.create_tenant(apps=3)
 
 
-def make_tenant(server, credentials: dict, *, name: str = "Acme", save: bool = True) -> Tenant:
-    tenant = Tenant(
-        name=name,
-        tenant_id=credentials["tenant_id"],
-        region="jp1",
-        identity_url=server.identity_url,
-        api_url=server.api_url,
-        api_key=credentials["api_key"],
-    )
-    tenant.set_api_secret(credentials["api_secret"])
-    if save:
-        tenant.save()
-    return tenant
-
-
 @pytest.fixture
 def tenant(db, emulator_server, ecl_tenant) -> Tenant:
     """The portal's record of `ecl_tenant`, pointed at the emulator."""
     return make_tenant(emulator_server, ecl_tenant)
 
 
-PASSWORD = "correct-horse-battery-staple"
-ACTORS = ("anonymous", "outsider", "viewer", "editor", "admin", "superuser")
+@pytest.fixture
+def app_id(tenant) -> str:
+    """The id of `tenant`'s first app."""
+    return ecl.app_list(tenant)[0].id
 
 
 @pytest.fixture
@@ -71,22 +60,6 @@ def users(db, tenant, other_tenant, django_user_model) -> dict:
     return made
 
 
-def login(client, user, *, reauthenticated: bool = False):
-    """Log the client in as `user` (None stays anonymous); optionally inside the re-auth window."""
-    import time
-
-    from apps_admin import reauth
-
-    if user is None:
-        return client
-    client.force_login(user)
-    if reauthenticated:
-        session = client.session
-        session[reauth.SESSION_KEY] = time.time()
-        session.save()
-    return client
-
-
 @pytest.fixture
 def client_as(client, users):
     """`client_as("editor")`: the test client logged in as that actor."""
@@ -114,24 +87,3 @@ def english_again():
 
     yield
     translation.activate("en")
-
-
-SERVICE_ACCOUNT_KEY = (
-    '{"type": "service_account", "client_email": "rec@example.iam.gserviceaccount.com", '
-    '"private_key": "-----BEGIN PRIVATE KEY-----\\nTOP-SECRET\\n-----END PRIVATE KEY-----\\n"}'
-)
-
-
-def token_for(user, scope: str = "secrets", *, name: str = "test", days: int = 90) -> str:
-    """The text of a new API token of `user`; scope `secrets` unless told, so that the token
-    allows whatever the person's role allows."""
-    from apps_admin import api_tokens
-
-    return api_tokens.issue(user, name=name, scope=scope, days=days)[1]
-
-
-def token_client(user, scope: str = "secrets") -> APIClient:
-    """An API client authenticated as `user` with X-Auth-Token, as an ECL script would be."""
-    client = APIClient()
-    client.credentials(HTTP_X_AUTH_TOKEN=token_for(user, scope))
-    return client

@@ -5,7 +5,8 @@ from playwright.sync_api import expect
 
 from apps_admin import ecl
 from apps_admin.models import Membership
-from tests.e2e.conftest import PASSWORD, log_in
+from tests.e2e.helpers import log_in
+from tests.helpers import PASSWORD
 
 
 def test_the_second_editor_sees_the_conflict_and_chooses(

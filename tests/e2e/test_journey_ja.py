@@ -7,7 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from apps_admin import ecl
-from tests.e2e.conftest import ARTIFACTS, PASSWORD
+from tests.e2e.helpers import screenshot_if_failed
+from tests.helpers import PASSWORD
 
 
 @pytest.fixture
@@ -22,14 +23,7 @@ def page_ja(request, browser, live_server):
     context.set_default_timeout(15_000)
     tab = context.new_page()
     yield tab
-    failed = any(
-        getattr(request.node, f"report_{when}", None) is not None
-        and getattr(request.node, f"report_{when}").failed
-        for when in ("setup", "call")
-    )
-    if failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        tab.screenshot(path=str(ARTIFACTS / "test_journey_ja.png"), full_page=True)
+    screenshot_if_failed(request, tab, "test_journey_ja")
     context.close()
 
 

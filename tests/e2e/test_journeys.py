@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from apps_admin import ecl
-from tests.e2e.conftest import PASSWORD, log_in, make_portal
+from tests.e2e.helpers import log_in, make_portal
+from tests.helpers import PASSWORD
 
 
 def rows(page):

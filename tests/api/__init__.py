@@ -1,0 +1,1 @@
+"""The REST API: endpoints, authentication, errors, schema, compatibility with ECL scripts."""

@@ -1,0 +1,1 @@
+"""Core modules: input rules, app actions, audit, tenants, settings, healthz, the benchmark."""

@@ -1,0 +1,206 @@
+"""The audit log: what an event holds, that it is append-only, and the tenant admins' page."""
+
+import pytest
+
+from apps_admin import audit
+from apps_admin.models import AuditEvent
+from tests.helpers import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def event(users, tenant):
+    return AuditEvent.objects.create(
+        actor_id=users["admin"].pk,
+        actor_username="alice",
+        tenant_id=tenant.tenant_id,
+        app_id="1000",
+        action="app.update",
+        outcome="ok",
+    )
+
+
+def test_an_event_cannot_be_changed_or_deleted(event):
+    event.outcome = "forged"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.filter(pk=event.pk).update(outcome="forged")
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.get(pk=event.pk).outcome == "ok"
+
+
+def test_django_admin_shows_events_to_superusers_but_cannot_change_or_delete_them(client_as, event):
+    client = client_as("superuser")
+    assert client.get("/admin/apps_admin/auditevent/").status_code == 200
+    assert client.get("/admin/apps_admin/auditevent/add/").status_code == 403
+    change_url = f"/admin/apps_admin/auditevent/{event.pk}/change/"
+    page = client.get(change_url)
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content
+    assert client.post(change_url, {"outcome": "forged"}).status_code == 403
+    assert client.post(f"/admin/apps_admin/auditevent/{event.pk}/delete/").status_code == 403
+    response = client.post(
+        "/admin/apps_admin/auditevent/",
+        {"action": "delete_selected", "_selected_action": [event.pk]},
+    )
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+    assert response.status_code in (200, 302)
+
+
+def test_changes_show_from_and_to_and_a_secret_only_as_changed():
+    changes = audit.changes_between(
+        {"description": "old", "status": "active", "key": "s1"},
+        {"description": "new", "status": "active", "key": "s2"},
+        secret=["key"],
+    )
+    assert changes == {
+        "description": {"from": "old", "to": "new"},
+        "key": {"from": "(changed)", "to": "(changed)"},
+    }
+
+
+def test_an_event_records_actor_address_agent_request_and_transaction(client, users, tenant):
+    from django.test import RequestFactory
+
+    request = RequestFactory().post(
+        "/", headers={"User-Agent": "curl/8.0"}, REMOTE_ADDR="192.0.2.10"
+    )
+    request.user = users["editor"]
+    request.request_id = "abc123abc123"
+    recorded = audit.record(
+        request, "app.delete", tenant_id=tenant.tenant_id, app_id=1001, transaction_id="tx-1"
+    )
+    recorded.refresh_from_db()
+    assert recorded.actor_id == users["editor"].pk
+    assert recorded.actor_username == "eddie"
+    assert recorded.app_id == "1001"
+    assert recorded.client_ip == "192.0.2.10"
+    assert recorded.user_agent == "curl/8.0"
+    assert recorded.request_id == "abc123abc123"
+    assert recorded.transaction_id == "tx-1"
+    assert recorded.at.utcoffset().total_seconds() == 0
+
+
+def test_unknown_actions_are_refused():
+    with pytest.raises(ValueError, match="unknown audit action"):
+        audit.record(None, "app.explode")
+
+
+def test_the_username_of_an_event_is_kept_when_the_user_is_renamed(event, users):
+    users["admin"].username = "alice2"
+    users["admin"].save()
+    assert AuditEvent.objects.get(pk=event.pk).actor_username == "alice"
+
+
+def test_a_failed_login_is_an_event_without_the_password(client, users):
+    client.post("/login/", {"username": "vera", "password": "hunter2-wrong"})
+    event = AuditEvent.objects.get(action="login.failed")
+    assert (event.actor_username, event.outcome, event.actor_id) == ("vera", "denied", None)
+    assert "hunter2" not in repr(event.changes)
+
+
+def test_a_tenant_change_in_admin_is_audited_with_the_secret_only_as_changed(client_as, tenant):
+    client = client_as("superuser")
+    response = client.post(
+        f"/admin/apps_admin/tenant/{tenant.pk}/change/",
+        {
+            "name": "Acme renamed",
+            "tenant_id": tenant.tenant_id,
+            "region": "jp1",
+            "identity_url": tenant.identity_url,
+            "api_url": tenant.api_url,
+            "api_key": tenant.api_key,
+            "api_secret": "brand-new-secret",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    event = AuditEvent.objects.get(action="tenant.change")
+    assert event.changes == {
+        "api_secret": {"from": "(changed)", "to": "(changed)"},
+        "name": {"from": "Acme", "to": "Acme renamed"},
+    }
+    assert "brand-new-secret" not in repr(event.changes)
+    tenant.refresh_from_db()
+    assert tenant.api_secret == "brand-new-secret"
+
+
+def test_a_membership_change_in_admin_is_audited(client_as, users, tenant):
+    client = client_as("superuser")
+    membership = users["viewer"].memberships.get()
+    response = client.post(
+        f"/admin/apps_admin/membership/{membership.pk}/change/",
+        {"user": users["viewer"].pk, "tenant": tenant.pk, "role": "editor"},
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="membership.change")
+    assert event.changes == {"role": {"from": "viewer", "to": "editor"}}
+    assert event.actor_username == "root"
+
+
+def test_the_audit_page_shows_a_tenant_admin_that_tenants_events_with_filters(
+    client_as, users, tenant, other_tenant
+):
+    for app_id, action, who in [("1000", "app.update", "alice"), ("1001", "app.delete", "eddie")]:
+        AuditEvent.objects.create(
+            tenant_id=tenant.tenant_id,
+            app_id=app_id,
+            action=action,
+            outcome="ok",
+            actor_username=who,
+        )
+    AuditEvent.objects.create(
+        tenant_id=other_tenant.tenant_id,
+        app_id="9",
+        action="app.create",
+        outcome="ok",
+        actor_username="mallory",
+    )
+    client = client_as("admin")
+    url = f"/tenants/{tenant.tenant_id}/audit/"
+    page = client.get(url).content.decode()
+    assert "app.update" in page and "app.delete" in page
+    assert "mallory" not in page
+    filtered = client.get(url, {"action": "app.delete"}).content.decode()
+    assert "app.delete" in filtered and "<td>app.update</td>" not in filtered
+    by_user = client.get(url, {"user": "alice"}).content.decode()
+    assert "<td>alice</td>" in by_user and "<td>eddie</td>" not in by_user
+    by_app = client.get(url, {"app": "1001"}).content.decode()
+    assert "<td>1001</td>" in by_app and "<td>1000</td>" not in by_app
+    future = client.get(url, {"since": "2999-01-01"}).content.decode()
+    assert "No events match." in future
+
+
+@pytest.mark.parametrize(
+    ("actor", "status"),
+    [("viewer", 403), ("editor", 403), ("outsider", 404), ("admin", 200), ("superuser", 200)],
+)
+def test_only_tenant_admins_see_the_audit_page(client_as, tenant, emulator, actor, status):
+    emulator.reset_stats()
+    assert client_as(actor).get(f"/tenants/{tenant.tenant_id}/audit/").status_code == status
+    assert emulator.stats()["api_calls"] == emulator.stats()["auth_calls"] == 0
+
+
+def test_anonymous_users_are_sent_to_log_in_from_the_audit_page(client, tenant):
+    response = client.get(f"/tenants/{tenant.tenant_id}/audit/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_passwords_never_reach_the_audit_log(client, users):
+    client.post("/login/", {"username": "vera", "password": PASSWORD + "x"})
+    for event in AuditEvent.objects.all():
+        assert PASSWORD not in repr(event.__dict__)
+
+
+def test_control_characters_and_overlong_values_are_cleaned_before_storing(users):
+    recorded = audit.record(None, "app.update", app_id="1\x00" + "9" * 100, username="a\nb")
+    recorded.refresh_from_db()
+    assert recorded.app_id == "1" + "9" * 63
+    assert recorded.actor_username == "ab"

@@ -1,0 +1,1 @@
+"""The ECL service module (apps_admin.ecl): operations, errors, tokens, transport, budgets."""

@@ -1,0 +1,93 @@
+"""Helpers the tests import: the project's root, named users' password, tenants, logins, API
+tokens and the emulator as a program. Fixtures live in the conftest.py files."""
+
+import queue
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from rest_framework.test import APIClient
+
+from apps_admin.models import Tenant
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-battery-staple"
+ACTORS = ("anonymous", "outsider", "viewer", "editor", "admin", "superuser")
+SERVICE_ACCOUNT_KEY = (
+    '{"type": "service_account", "client_email": "rec@example.iam.gserviceaccount.com", '
+    '"private_key": "-----BEGIN PRIVATE KEY-----\\nTOP-SECRET\\n-----END PRIVATE KEY-----\\n"}'
+)
+
+
+def make_tenant(server, credentials: dict, *, name: str = "Acme", save: bool = True) -> Tenant:
+    tenant = Tenant(
+        name=name,
+        tenant_id=credentials["tenant_id"],
+        region="jp1",
+        identity_url=server.identity_url,
+        api_url=server.api_url,
+        api_key=credentials["api_key"],
+    )
+    tenant.set_api_secret(credentials["api_secret"])
+    if save:
+        tenant.save()
+    return tenant
+
+
+def login(client, user, *, reauthenticated: bool = False):
+    """Log the client in as `user` (None stays anonymous); optionally inside the re-auth window."""
+    from apps_admin import reauth
+
+    if user is None:
+        return client
+    client.force_login(user)
+    if reauthenticated:
+        session = client.session
+        session[reauth.SESSION_KEY] = time.time()
+        session.save()
+    return client
+
+
+def token_for(user, scope: str = "secrets", *, name: str = "test", days: int = 90) -> str:
+    """The text of a new API token of `user`; scope `secrets` unless told, so that the token
+    allows whatever the person's role allows."""
+    from apps_admin import api_tokens
+
+    return api_tokens.issue(user, name=name, scope=scope, days=days)[1]
+
+
+def token_client(user, scope: str = "secrets") -> APIClient:
+    """An API client authenticated as `user` with X-Auth-Token, as an ECL script would be."""
+    client = APIClient()
+    client.credentials(HTTP_X_AUTH_TOKEN=token_for(user, scope))
+    return client
+
+
+def start_program(*args: str) -> tuple[subprocess.Popen, dict[str, str]]:
+    """Start the emulator and read what it prints up to "Press Ctrl-C"; returns KEY=value lines."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ecl_emulator", "--port", "0", "--quiet", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(
+        target=lambda: [lines.put(line) for line in process.stdout], daemon=True
+    ).start()
+    printed: dict[str, str] = {}
+    while True:
+        try:
+            line = lines.get(timeout=20)
+        except queue.Empty:
+            process.kill()
+            pytest.fail("the emulator printed nothing for 20 s")
+        if line.startswith("Press Ctrl-C"):
+            return process, printed
+        key, sep, value = line.strip().partition("=")
+        if sep and key.isupper():
+            printed[key] = value

@@ -1,0 +1,1 @@
+"""Security: access, sessions, CSRF, re-authentication, headers, caching, logs, secret leaks."""

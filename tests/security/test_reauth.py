@@ -1,0 +1,88 @@
+"""Re-authentication before secrets: inside the window, outside it, and wrong passwords."""
+
+import time
+
+import pytest
+from django.http import HttpResponse
+from django.test import RequestFactory, override_settings
+
+from apps_admin import reauth
+from apps_admin.models import AuditEvent
+from tests.helpers import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+class FakeSession(dict):
+    pass
+
+
+@reauth.reauth_required
+def secret_page(request):
+    return HttpResponse("the secret page")
+
+
+def request_with_session(confirmed_at=None):
+    request = RequestFactory().get("/tenants/x/apps/1/secretkey/")
+    request.session = FakeSession()
+    if confirmed_at is not None:
+        request.session[reauth.SESSION_KEY] = confirmed_at
+    return request
+
+
+def test_inside_the_window_the_page_is_served():
+    response = secret_page(request_with_session(time.time() - 10))
+    assert response.content == b"the secret page"
+
+
+@override_settings(REAUTH_WINDOW=600)
+def test_outside_the_window_the_user_is_sent_to_confirm_and_back():
+    for confirmed_at in (None, time.time() - 601, "garbage", time.time() + 3600):
+        response = secret_page(request_with_session(confirmed_at))
+        assert response.status_code == 302
+        assert response["Location"] == "/reauth/?next=%2Ftenants%2Fx%2Fapps%2F1%2Fsecretkey%2F"
+
+
+def test_the_confirm_page_has_a_password_field_and_a_confirm_button(client_as):
+    page = client_as("admin").get("/reauth/?next=/tenants/x/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<label for="id_password" class="required">Password</label>' in html
+    assert 'value="Confirm"' in html
+    assert "no-store" in page["Cache-Control"] or "no-cache" in page["Cache-Control"]
+
+
+def test_the_right_password_opens_the_window_and_returns_to_next(client_as):
+    client = client_as("admin")
+    response = client.post("/reauth/", {"password": PASSWORD, "next": "/tenants/x/apps/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/tenants/x/apps/"
+    assert time.time() - client.session[reauth.SESSION_KEY] < 5
+
+
+def test_an_unsafe_next_goes_home_instead(client_as):
+    response = client_as("admin").post(
+        "/reauth/", {"password": PASSWORD, "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/"
+
+
+def test_a_wrong_password_is_refused_audited_and_counts_toward_the_lockout(client_as):
+    client = client_as("admin")
+    response = client.post("/reauth/", {"password": "wrong", "next": "/"})
+    assert response.status_code == 200
+    assert b"That password is not correct." in response.content
+    assert reauth.SESSION_KEY not in client.session
+    event = AuditEvent.objects.get(action="login.failed")
+    assert event.actor_username == "alice"
+    for _ in range(4):
+        response = client.post("/reauth/", {"password": "wrong", "next": "/"})
+    assert response.status_code == 429
+    assert b"Too many failed attempts" in response.content
+    assert client.post("/reauth/", {"password": PASSWORD}).status_code == 429
+
+
+def test_anonymous_users_are_sent_to_log_in(client):
+    response = client.get("/reauth/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
