@@ -26,6 +26,24 @@ NOT_FOUND = _("No such tenant.")
 TENANT_ID = re.compile(r"[0-9a-f]{32}")
 
 
+class RoleTooLow(PermissionDenied):
+    """A member whose role does not allow the action: the page that says so names both roles
+    and the tenant's admins."""
+
+    def __init__(self, tenant: Tenant, role: Role, needed: Role) -> None:
+        self.tenant, self.role, self.needed = tenant, role, needed
+        super().__init__(
+            gettext("Your role in this tenant is %(role)s; this needs %(needed)s.")
+            % {"role": role.label.lower(), "needed": needed.label.lower()}
+        )
+
+
+def tenant_admins(tenant: Tenant) -> list[str]:
+    """The user names of the tenant's admins, whom a member can ask for more."""
+    members = Membership.objects.filter(tenant=tenant, role=Role.ADMIN, user__is_active=True)
+    return sorted(members.values_list("user__username", flat=True))
+
+
 def role_in(user, tenant: Tenant) -> Role | None:
     """The user's role in the tenant, `admin` for superusers, None for non-members."""
     if not user.is_authenticated or not user.is_active:
@@ -71,10 +89,7 @@ def tenant_for(request: HttpRequest, tenant_id: str, needed: Role) -> tuple[Tena
         raise Http404(NOT_FOUND)
     if not role.allows(needed):
         _record_denial(request, tenant_id=tenant.tenant_id)
-        raise PermissionDenied(
-            gettext("Your role in this tenant is %(role)s; this needs %(needed)s.")
-            % {"role": role.label.lower(), "needed": needed.label.lower()}
-        )
+        raise RoleTooLow(tenant, role, needed)
     return tenant, role
 
 

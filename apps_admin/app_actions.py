@@ -145,11 +145,13 @@ def update_changed(
 
 
 def set_status(
-    request: HttpRequest, tenant: Tenant, app_id: str, status: str
+    request: HttpRequest, tenant: Tenant, app_id: str, status: str, *, was: str | None = None
 ) -> ecl.Answer[ecl.App | None]:
-    """Suspend or activate one app: a PUT of its status alone."""
+    """Suspend or activate one app: a PUT of its status alone. `was`, the status the person saw,
+    is only for the audit log (the PUT does not depend on it)."""
     fields = {"status": status}
-    return _write(request, tenant, app_id, fields, before={}, action_fields=fields)
+    before = {"status": was[:32]} if was else {}
+    return _write(request, tenant, app_id, fields, before=before, action_fields=fields)
 
 
 def delete(request: HttpRequest, tenant: Tenant, app_id: str) -> ecl.Answer[None]:

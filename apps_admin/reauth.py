@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import time
-from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -27,16 +25,3 @@ def mark(request: HttpRequest) -> None:
 
 def reauth_url(next_path: str) -> str:
     return reverse("apps_admin:reauth") + "?" + urlencode({"next": next_path})
-
-
-def reauth_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Send the user to confirm their password first, then back to this URL (with GET, so a
-    page reached this way must show its form again rather than act)."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not is_recent(request):
-            return HttpResponseRedirect(reauth_url(request.path))
-        return view(request, *args, **kwargs)
-
-    return wrapper

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -54,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps_admin.middleware.NoStoreForSignedInMiddleware",
+    "apps_admin.pages.middleware.MethodNotAllowedPageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -98,6 +100,7 @@ SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 REAUTH_WINDOW = env.int("REAUTH_WINDOW", default=600)
 
 # django-axes: 5 failures for a username from one address lock that pair for 15 minutes.
+CSRF_FAILURE_VIEW = "apps_admin.pages.error_pages.csrf_failure"
 # Per username across every address: a ceiling that rotating addresses cannot get around.
 LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=20)
 LOGIN_FAILURE_WINDOW = 3600  # seconds
@@ -136,6 +139,8 @@ LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_HTTPONLY = True  # the server reads it; no script needs it
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+# Times read the same way in every language: 2023-09-06 23:17 (portal/formats/).
+FORMAT_MODULE_PATH = ["portal.formats"]
 USE_I18N = True
 USE_TZ = True
 
@@ -229,7 +234,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "SkyWay apps portal API",
     "VERSION": "1.0.0",
-    "DESCRIPTION": (
+    # Lazy, so that the documentation reads in the language of the page that shows it.
+    "DESCRIPTION": gettext_lazy(
         "The ECL apps API of your SkyWay Enterprise tenants, under your own portal account. "
         "The paths, request fields, response bodies and success codes are those of ECL's apps "
         "API, under `/api`: change a script's base URL and send your portal API token as "

@@ -91,3 +91,10 @@ def start_program(*args: str) -> tuple[subprocess.Popen, dict[str, str]]:
         key, sep, value = line.strip().partition("=")
         if sep and key.isupper():
             printed[key] = value
+
+
+def app_id_in(location: str) -> str:
+    """The app id of an app page's URL (`/tenants/<t>/apps/<id>/?added=1`)."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(location).path.rstrip("/").rsplit("/", 1)[1]

@@ -8,8 +8,31 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from apps_admin import access
 from apps_admin.models import Tenant
 
+# The browsable API shows at most this many apps of a list as HTML: a 10,000-app tenant's whole
+# list is megabytes of markup that leaves a browser tab unresponsive; JSON carries all of it.
+SHOWN_IN_HTML = 200
+
 
 class PortalBrowsableAPIRenderer(BrowsableAPIRenderer):
+    truncated: tuple[int, int] | None = None  # (shown, total) when a list was cut for HTML
+
+    def get_content(self, renderer, data, accepted_media_type, renderer_context):
+        if isinstance(data, EncodedJSON) and data.body.lstrip()[:1] == b"[":
+            items = msgspec.json.decode(data.body)
+            if len(items) > SHOWN_IN_HTML:
+                self.truncated = (SHOWN_IN_HTML, len(items))
+                data = items[:SHOWN_IN_HTML]
+        return super().get_content(renderer, data, accepted_media_type, renderer_context)
+
+    def get_context(self, data, accepted_media_type, renderer_context):
+        context = super().get_context(data, accepted_media_type, renderer_context)
+        context["truncated"] = self.truncated
+        request = renderer_context["request"]
+        query = request.query_params.copy()
+        query["format"] = "json"
+        context["whole_as_json"] = f"{request.path}?{query.urlencode()}"
+        return context
+
     def show_form_for_method(self, view, method, request, obj) -> bool:
         if not super().show_form_for_method(view, method, request, obj):
             return False

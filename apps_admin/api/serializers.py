@@ -147,7 +147,7 @@ class AppFieldsSerializer(serializers.Serializer):
         label=_("Status"),
         choices=list(STATUSES),
         required=False,
-        help_text=_("`active`, or `suspended` to stop the app from being used."),
+        help_text=_("“active”, or “suspended” to stop the app from being used."),
     )
     recording_bucket_name = BucketNameField(
         label=_("Recording bucket name"),

@@ -19,6 +19,7 @@ def not_found(request, rest=""):
 
 
 urlpatterns = [
+    re_path(r"^$", views.ApiRoot.as_view(), name="api-root"),
     re_path(r"^tenants(?:/)?$", views.TenantList.as_view(), name="api-tenants"),
     re_path(rf"^tenants/(?P<tenant_id>{ID})/apps(?:/)?$", views.AppList.as_view(), name="api-apps"),
     re_path(

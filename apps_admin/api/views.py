@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 from django.conf import settings
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -100,6 +101,41 @@ def as_ecl_answered(answer: ecl.Answer) -> Response:
     return Response(EncodedJSON(answer.body), status=answer.status)
 
 
+class ApiRoot(APIView):
+    """GET /api/: the front door: the caller's tenants with their apps' URLs, and the docs."""
+
+    name = _("SkyWay apps portal API")
+    description = _(
+        "The ECL apps API of your tenants, under your portal account. Open a tenant's apps "
+        "below; the API documentation lists every endpoint, and the portal is where you create "
+        "API tokens."
+    )
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request) -> Response:
+        def url(name: str, *args: str) -> str:
+            return request.build_absolute_uri(reverse(name, args=args))
+
+        return Response(
+            {
+                "portal": url("apps_admin:home"),
+                "documentation": url("api-docs"),
+                "schema": url("api-schema"),
+                "api_tokens": url("apps_admin:api_tokens"),
+                "tenants": url("api-tenants"),
+                "your_tenants": [
+                    {
+                        "tenant_id": tenant.tenant_id,
+                        "name": tenant.name,
+                        "role": role.value,
+                        "apps": url("api-apps", tenant.tenant_id),
+                    }
+                    for tenant, role in access.visible_tenants(request.user)
+                ],
+            }
+        )
+
+
 class TenantList(FreedOnceRendered, APIView):
     """GET /tenants: the caller's tenants and roles (the portal's own endpoint, not ECL's)."""
 
@@ -108,7 +144,7 @@ class TenantList(FreedOnceRendered, APIView):
         "The tenants you may see in the portal, with your role in each.\n\n"
         "Use a tenant's tenant_id in the other paths, exactly as with ECL's apps API. A viewer "
         "can list and read apps, an editor can also create, change and delete them, an admin "
-        "can also reveal and renew secret keys."
+        "can also reveal and regenerate secret keys."
     )
 
     @extend_schema(

@@ -96,7 +96,7 @@ def _refusal(method: str, reply: Reply, text: str) -> errors.ECLError | None:
     if status == 400:
         return errors.InvalidRequest(text or "Invalid request", transaction_id=transaction_id)
     if status == 503 or (status >= 500 and method != "POST"):
-        return errors.UpstreamUnavailable(transaction_id=transaction_id)
+        return errors.UpstreamUnavailable.answered(status, transaction_id=transaction_id)
     if status >= 500:
         # A POST that failed inside ECL or behind its gateway may still have taken effect.
         return errors.OutcomeUnknown(transaction_id=transaction_id)

@@ -161,6 +161,22 @@ class UpstreamUnavailable(ECLError):
     title = _("ECL is not answering")
     message = _("ECL is not answering right now. Nothing was changed; try again in a moment.")
 
+    @classmethod
+    def answered(cls, status: int, *, transaction_id: str = "") -> UpstreamUnavailable:
+        """ECL answered, with a server error: say so rather than that it did not answer."""
+        error = cls(
+            format_lazy(
+                _(
+                    "ECL answered with a server error (HTTP {status}). Nothing was changed; try "
+                    "again in a moment."
+                ),
+                status=status,
+            ),
+            transaction_id=transaction_id,
+        )
+        error.title = _("ECL answered with an error")
+        return error
+
 
 class UpstreamTimeout(ECLError):
     code = "ecl_timeout"

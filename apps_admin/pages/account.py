@@ -1,4 +1,4 @@
-"""Confirming one's password before a secret is shown or renewed."""
+"""Confirming one's password before a secret is shown or regenerated."""
 
 from django import forms
 from django.conf import settings
@@ -17,10 +17,32 @@ from apps_admin import reauth
 
 class ConfirmPasswordForm(forms.Form):
     password = forms.CharField(
+        required=True,
         label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
+
+
+def unconfirmed(request: HttpRequest) -> ConfirmPasswordForm | None:
+    """None when the person's password was confirmed recently, or is confirmed by this very
+    POST (its `password` field: the form that asks for a secret asks for the password too);
+    otherwise the password form to show, with its error when a wrong password was sent."""
+    if reauth.is_recent(request):
+        return None
+    if request.method != "POST" or "password" not in request.POST:
+        return ConfirmPasswordForm()
+    form = ConfirmPasswordForm(request.POST)
+    if form.is_valid():
+        # Through authenticate() so that django-axes counts a wrong password toward the lockout.
+        user = authenticate(
+            request, username=request.user.get_username(), password=form.cleaned_data["password"]
+        )
+        if user is not None and user.pk == request.user.pk:
+            reauth.mark(request)
+            return None
+        form.add_error("password", gettext("That password is not correct."))
+    return form
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -37,16 +59,10 @@ def _safe_next(request: HttpRequest) -> str:
 @login_required
 def reauthenticate(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request)
-    form = ConfirmPasswordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        # Through authenticate() so that django-axes counts a wrong password toward the lockout.
-        user = authenticate(
-            request, username=request.user.get_username(), password=form.cleaned_data["password"]
-        )
-        if user is not None and user.pk == request.user.pk:
-            reauth.mark(request)
-            return HttpResponseRedirect(next_url)
-        form.add_error("password", gettext("That password is not correct."))
+    form = unconfirmed(request)
+    if form is None and request.method == "POST":
+        return HttpResponseRedirect(next_url)
+    form = form or ConfirmPasswordForm()
     return render(
         request,
         "apps_admin/reauth.html",

@@ -12,7 +12,7 @@ from apps_admin import app_actions, ecl
 from apps_admin.access import tenant_view
 from apps_admin.ecl.types import PERMISSIONS, STATUSES
 from apps_admin.models import Role, Tenant
-from apps_admin.pages import usage_chart
+from apps_admin.pages import audit_view, usage_chart
 from apps_admin.pages.common import (
     PERMISSION_HELP,
     app_label,
@@ -53,11 +53,23 @@ def app_detail(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
         title=app_label(app),
         app=app,
         permissions=permissions,
-        chart=usage_chart.chart(app.usage) if app.usage else None,
+        chart=usage_chart.chart(app.usage) if used(app) else None,
+        used=used(app),
+        just_added=request.GET.get("added") == "1",
         recording_incomplete=("RECORDING" in app.permissions and app.recording_status != "active"),
         status_unknown=app.status not in STATUSES,
+        history=(
+            audit_view.last_events_of_app(tenant.tenant_id, app.id)
+            if role.allows(Role.ADMIN)
+            else None
+        ),
     )
     return render(request, "apps_admin/app_detail.html", context)
+
+
+def used(app: ecl.App) -> bool:
+    """Whether ECL reports any usage of the app (a new app reports months of zeros)."""
+    return any(month.signaling or month.turn or month.sfu for month in app.usage)
 
 
 @require_POST
@@ -69,7 +81,7 @@ def app_status(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
         messages.error(request, _("Choose Suspend or Activate."))
         return HttpResponseRedirect(detail)
     try:
-        app_actions.set_status(request, tenant, app_id, status)
+        app_actions.set_status(request, tenant, app_id, status, was=request.POST.get("was"))
     except ecl.ECLError as error:
         return render_error(
             request, error, tenant, changing=True, back_url=detail, back_label=_("Back to the app")

@@ -114,7 +114,8 @@ def app_add(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
     messages.success(
         request, _("The app “%(app)s” was added. Its API key is below.") % {"app": app_label(app)}
     )
-    return HttpResponseRedirect(app_url(tenant, app.id))
+    # Its page then offers the next step: the secret key its clients need.
+    return HttpResponseRedirect(app_url(tenant, app.id) + "?added=1")
 
 
 @sensitive_post_parameters(KEY_FIELD)

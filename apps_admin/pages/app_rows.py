@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from apps_admin.ecl import App, MonthCounts
+from apps_admin.pages.app_table import APP_COLUMNS
 from apps_admin.pages.templatetags.portal import amount, recording_label, status_label
 
 
@@ -30,6 +31,8 @@ def rows_html(
         "copy_of": gettext("%(label)s of %(subject)s"),
         "status": {s: escape(status_label(s)) for s in ("active", "suspended")},
         "recording": {s: escape(recording_label(s)) for s in ("active", "unavailable")},
+        # Each cell's column, which a phone shows beside the value (one card per app).
+        "labels": {column.key: escape(str(column.label)) for column in APP_COLUMNS},
     }
     date_format = formats.get_format("SHORT_DATETIME_FORMAT")
     html = "".join(
@@ -42,6 +45,11 @@ def _row(
     app: App, current: MonthCounts, apps_url: str, can_edit: bool, words: dict, date_format: str
 ) -> str:
     name = app.description or app.id
+    labels = words["labels"]
+
+    def cell(key: str, content: str, extra: str = "") -> str:
+        return f'<td class="column-{key}{extra}" data-label="{labels[key]}">{content}</td>'
+
     cells = []
     if can_edit:
         select = words["select"] % {"app": name}
@@ -54,23 +62,21 @@ def _row(
         f'<th scope="row" class="column-description"><a href="{escape(apps_url)}'
         f'{quote(app.id, safe="")}/">{shown}</a></th>'
     )
-    cells.append(f'<td class="column-id"><code>{escape(app.id)}</code></td>')
-    copy_label = words["copy_of"] % {
-        "label": words["copy_apikey"],
-        "subject": name,
-    }
+    cells.append(cell("id", f"<code>{escape(app.id)}</code>"))
+    copy_label = words["copy_of"] % {"label": words["copy_apikey"], "subject": name}
     apikey = escape(app.apikey)
     cells.append(
-        f'<td class="column-apikey"><span class="copyable"><code title="{apikey}">{apikey}</code>'
-        f'<button type="button" class="copy-button" data-copy="{apikey}"'
-        f' aria-label="{escape(copy_label)}" hidden>{words["copy"]}</button></span></td>'
+        cell(
+            "apikey",
+            f'<span class="copyable"><code title="{apikey}">{apikey}</code>'
+            f'<button type="button" class="copy-button" data-copy="{apikey}"'
+            f' aria-label="{escape(copy_label)}" hidden>{words["copy"]}</button></span>',
+        )
     )
-    cells.append(
-        f'<td class="column-status"><span class="badge status-{escape(app.status)}">'
-        f"{words['status'].get(app.status) or escape(status_label(app.status))}</span></td>"
-    )
+    status = words["status"].get(app.status) or escape(status_label(app.status))
+    cells.append(cell("status", f'<span class="badge status-{escape(app.status)}">{status}</span>'))
     tags = " ".join(f'<span class="tag">{escape(p)}</span>' for p in app.permissions)
-    cells.append(f'<td class="column-permissions">{tags + " " if tags else words["none"]}</td>')
+    cells.append(cell("permissions", tags + " " if tags else words["none"]))
     if app.domains:
         more = len(app.domains) - 1
         domains = (
@@ -80,13 +86,13 @@ def _row(
         )
     else:
         domains = words["none"]
-    cells.append(f'<td class="column-domains">{domains}</td>')
+    cells.append(cell("domains", domains))
     recording = words["recording"].get(app.recording_status) or escape(
         recording_label(app.recording_status) or "—"
     )
-    cells.append(f'<td class="column-recording">{recording}</td>')
-    for value in (current.signaling, current.turn, current.sfu):
-        cells.append(f'<td class="numeric">{escape(amount(value))}</td>')
+    cells.append(cell("recording", recording))
+    for key in ("signaling", "turn", "sfu"):
+        cells.append(cell(key, escape(amount(getattr(current, key))), " numeric"))
     updated = ""
     if app.updated_at:
         local = timezone.localtime(app.updated_at)
@@ -94,6 +100,6 @@ def _row(
             f'<time datetime="{local.isoformat()}">'
             f"{escape(dateformat.format(local, date_format))}</time>"
         )
-    cells.append(f'<td class="column-updated">{updated}</td>')
+    cells.append(cell("updated", updated))
     suspended = ' class="suspended"' if app.status == "suspended" else ""
     return f"<tr{suspended}>{''.join(cells)}</tr>"

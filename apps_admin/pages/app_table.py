@@ -11,10 +11,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from apps_admin.ecl.types import PERMISSIONS, STATUSES, App, MonthCounts, UnreadableApp
+from apps_admin.pages import paging
+from apps_admin.pages.csv_export import guarded_row
 
 RECORDING_STATUSES = ("active", "unavailable")
 NO_PERMISSION = "none"  # the permission filter's value for apps without any
@@ -131,6 +134,7 @@ class Query:
     recording: str = ""
     order: str = ""  # a column key, "-" first for descending; "" keeps ECL's order (by id)
     page: int = 1
+    per_page: int = paging.PAGE_SIZE
 
     @classmethod
     def from_params(
@@ -147,6 +151,7 @@ class Query:
             recording=r if (r := params.get("recording", "")) in RECORDING_STATUSES else "",
             order=order,
             page=max(1, _int(params.get("p"), 1)),
+            per_page=paging.page_size(params.get("n")),
         )
 
     @property
@@ -163,6 +168,7 @@ class Query:
             "recording": query.recording,
             "o": query.order,
             "p": str(query.page) if query.page > 1 else "",
+            "n": str(query.per_page) if query.per_page != paging.PAGE_SIZE else "",
         }
         return {name: value for name, value in pairs.items() if value}
 
@@ -254,29 +260,9 @@ def totals(apps: Iterable[App], months: Months) -> dict[str, float]:
     return sums
 
 
-# What makes a spreadsheet read a cell as a formula, in ASCII and in full-width forms (which
-# some spreadsheets fold to ASCII), and the white space it skips before them.
-_FORMULA_STARTS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
-_SKIPPED = " \u3000\u00a0"
-
-
-def _cell(value: Any) -> Any:
-    """A CSV cell that a spreadsheet will not run as a formula: every text cell of every
-    export goes through here, since any of them may hold what someone typed at ECL."""
-    if not isinstance(value, str):
-        return value
-    stripped = value.lstrip(_SKIPPED)
-    if value[:1] in _FORMULA_STARTS or stripped[:1] in _FORMULA_STARTS:
-        return "'" + value
-    return value
-
-
-def _row(values: Iterable[Any]) -> list[Any]:
-    return [_cell(value) for value in values]
-
-
 def _stamp(moment: datetime | None) -> str:
-    return moment.isoformat() if moment else ""
+    """A time in the portal's TIME_ZONE, as the pages write it: 2023-09-06 23:17."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def _usage_header(months: Months) -> list[str]:
@@ -309,7 +295,7 @@ def app_csv_rows(apps: Iterable[App], months: Months) -> Iterator[list[Any]]:
         "updated_at",
     ]
     for app in apps:
-        yield _row(
+        yield guarded_row(
             [
                 app.id,
                 app.description,
@@ -330,7 +316,7 @@ def usage_csv_rows(apps: Iterable[App], months: Months) -> Iterator[list[Any]]:
     """The usage page as CSV rows, header first."""
     yield ["app_id", "description", "status", *_usage_header(months)]
     for app in apps:
-        yield _row([app.id, app.description, app.status, *_usage_cells(app, months)])
+        yield guarded_row([app.id, app.description, app.status, *_usage_cells(app, months)])
 
 
 def unreadable_csv_rows(apps: Iterable[UnreadableApp], *, status_at: int) -> Iterator[list[Any]]:
@@ -338,4 +324,4 @@ def unreadable_csv_rows(apps: Iterable[UnreadableApp], *, status_at: int) -> Ite
     `unreadable` in the status column (at `status_at`)."""
     for app in apps:
         cells = [app.id or "", app.description] + [""] * (status_at - 2) + ["unreadable"]
-        yield _row(cells)
+        yield guarded_row(cells)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -16,7 +13,7 @@ from apps_admin import ecl
 from apps_admin.access import tenant_view
 from apps_admin.ecl.types import PERMISSIONS
 from apps_admin.models import Role, Tenant
-from apps_admin.pages import app_rows, app_table, paging
+from apps_admin.pages import app_rows, app_table, csv_export, paging
 from apps_admin.pages.common import tenant_context, unreadable_rows
 from apps_admin.pages.errors import render_error
 
@@ -66,7 +63,7 @@ def app_list(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
     except ecl.ECLError as error:
         return render_error(request, error, tenant)
     months = app_table.Months.of(apps)
-    page = paging.page_of(app_table.apply(apps, query, months), query.page)
+    page = paging.page_of(app_table.apply(apps, query, months), query.page, query.per_page)
     context = tenant_context(
         tenant,
         role,
@@ -80,7 +77,8 @@ def app_list(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
         hidden_search={k: v for k, v in query.params().items() if k not in ("q", "p")},
         current_query=urlencode(query.params()),
         pager=paging.pager(page, query.params(page=1)),
-        export_query={k: v for k, v in query.params().items() if k != "p"},
+        export_query=(export := {k: v for k, v in query.params().items() if k not in ("p", "n")}),
+        excel_query={**export, "for": "excel"},
         unreadable=unreadable_rows(tenant, apps.unreadable),
     )
     context["rows"] = app_rows.rows_html(
@@ -102,11 +100,9 @@ def app_export(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse
         return render_error(request, error, tenant)
     months = app_table.Months.of(apps)
     rows = app_table.apply(apps, query, months)
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="apps-{tenant.tenant_id}-{stamp}.csv"'
-    response["Cache-Control"] = "private, no-store"
-    writer = csv.writer(response)
-    writer.writerows(app_table.app_csv_rows(rows, months))
-    writer.writerows(app_table.unreadable_csv_rows(apps.unreadable, status_at=3))
-    return response
+    return csv_export.csv_response(
+        request,
+        f"apps-{tenant.tenant_id}",
+        app_table.app_csv_rows(rows, months),
+        app_table.unreadable_csv_rows(apps.unreadable, status_at=3),
+    )

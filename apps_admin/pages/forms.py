@@ -120,6 +120,11 @@ class AppForm(forms.Form):
         self.editing = shown is not None
         self.shown = shown or {}
         self.ask = tuple(name for name in ECL_FIELDS if name in ask and name in self.shown)
+        # A portal rule for new apps (ECL takes none): a list of "(no description)" helps nobody.
+        self.fields["description"].required = not self.editing
+        self.fields["description"].error_messages["required"] = _(
+            "Give the app a description, such as what or who it is for."
+        )
         if self.editing:
             self.fields[KEY_FIELD].help_text = _(
                 "Leave empty to keep the current key. To replace it, paste the new JSON key or "

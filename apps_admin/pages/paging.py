@@ -1,14 +1,27 @@
-"""One way to page every list of the portal: Django's Paginator, and the links of one pager."""
+"""One way to page every list of the portal: Django's Paginator, a page size the person chooses
+(kept in the query string), and the links of one pager shown above and below the table."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.utils.http import urlencode
 
+PAGE_SIZES = (25, 50, 100, 200)
 PAGE_SIZE = 50
+WINDOW = 2  # numbered links on each side of the current page
+
+
+def page_size(value: Any) -> int:
+    """The page size a query string asks for, if it is one of PAGE_SIZES."""
+    try:
+        size = int(value)
+    except (TypeError, ValueError):
+        return PAGE_SIZE
+    return size if size in PAGE_SIZES else PAGE_SIZE
 
 
 def page_of(rows: Sequence[Any], number: Any, per_page: int = PAGE_SIZE) -> Page:
@@ -16,16 +29,67 @@ def page_of(rows: Sequence[Any], number: Any, per_page: int = PAGE_SIZE) -> Page
     return Paginator(rows, per_page).get_page(number)
 
 
-def pager(page: Page, query: Mapping[str, str], param: str = "p") -> dict[str, Any]:
-    """What `_pagination.html` shows: the page, and the query string of the previous and next
-    pages, which keep every other parameter of this one (`query`, without the page's)."""
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+    current: bool = False
 
-    def link(number: int) -> str:
-        params = {**query, param: str(number)} if number > 1 else dict(query)
-        return "?" + urlencode(params)
 
-    return {
-        "page": page,
-        "previous_url": link(page.previous_page_number()) if page.has_previous() else "",
-        "next_url": link(page.next_page_number()) if page.has_next() else "",
-    }
+@dataclass(frozen=True)
+class Pager:
+    """What `_pagination.html` shows: where this page is, links to the others, page sizes."""
+
+    page: Page
+    first_url: str = ""
+    previous_url: str = ""
+    next_url: str = ""
+    last_url: str = ""
+    numbers: list[Link | None] = field(default_factory=list)  # None: a gap ("…")
+    sizes: list[Link] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return self.page.paginator.count
+
+
+def pager(
+    page: Page, query: Mapping[str, str], *, param: str = "p", size_param: str = "n"
+) -> Pager:
+    """The pager of `page`; its links keep every other parameter of this view (`query`, without
+    the page number) and the page size."""
+    size = page.paginator.per_page
+    base = {k: v for k, v in query.items() if k not in (param, size_param)}
+    if size != PAGE_SIZE:
+        base[size_param] = str(size)
+
+    def url(number: int, params: Mapping[str, str] = base) -> str:
+        chosen = {**params, param: str(number)} if number > 1 else dict(params)
+        return "?" + urlencode(chosen)
+
+    last = page.paginator.num_pages
+    numbers: list[Link | None] = []
+    before = 0
+    for number in sorted({1, last, *range(page.number - WINDOW, page.number + WINDOW + 1)}):
+        if not 1 <= number <= last:
+            continue
+        if before and number > before + 1:
+            numbers.append(None)
+        numbers.append(Link(str(number), url(number), number == page.number))
+        before = number
+    unsized = {k: v for k, v in base.items() if k != size_param}
+    sizes = [
+        Link(str(choice), url(1, {**unsized, size_param: str(choice)}), choice == size)
+        if choice != PAGE_SIZE
+        else Link(str(choice), url(1, unsized), choice == size)
+        for choice in PAGE_SIZES
+    ]
+    return Pager(
+        page=page,
+        first_url=url(1) if page.number > 1 else "",
+        previous_url=url(page.number - 1) if page.has_previous() else "",
+        next_url=url(page.number + 1) if page.has_next() else "",
+        last_url=url(last) if page.number < last else "",
+        numbers=numbers if last > 1 else [],
+        sizes=sizes,
+    )

@@ -1,7 +1,9 @@
-"""Revealing and renewing an app's secret key: admins only, after re-authentication, audited.
+"""Revealing and regenerating an app's secret key: admins only, after confirming their password,
+audited.
 
-A GET never shows or changes a key: it asks for confirmation (that is where re-authentication
-returns the user to), and the POST acts. The page holding a key is never cached.
+A GET never shows or changes a key: it shows what the action does, with the password field when
+the password was not confirmed in the last minutes, and its one POST (password included) acts.
+The page holding a key is never cached.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from django.views.decorators.http import require_http_methods
 from apps_admin import app_actions, ecl
 from apps_admin.access import tenant_view
 from apps_admin.models import Role, Tenant
+from apps_admin.pages.account import unconfirmed
 from apps_admin.pages.common import app_label, app_url, tenant_context
 from apps_admin.pages.errors import log, render_error, trouble_context
-from apps_admin.reauth import reauth_required
 
 
 def _key_page(
@@ -37,11 +39,18 @@ def _key_page(
 @never_cache
 @require_http_methods(["GET", "POST"])
 @tenant_view(Role.ADMIN)
-@reauth_required
 def reveal(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> HttpResponse:
-    if request.method == "GET":
-        context = tenant_context(tenant, role, title=_("Reveal the secret key"), app_id=app_id)
-        return render(request, "apps_admin/secret_key_reveal.html", context)
+    password_form = unconfirmed(request)
+    if request.method == "GET" or password_form is not None:
+        context = tenant_context(
+            tenant,
+            role,
+            title=_("Reveal the secret key"),
+            app_id=app_id,
+            password_form=password_form,
+        )
+        status = 400 if password_form is not None and password_form.errors else 200
+        return render(request, "apps_admin/secret_key_reveal.html", context, status=status)
     try:
         secret = app_actions.reveal_key(request, tenant, app_id)
     except ecl.ECLError as error:
@@ -58,9 +67,9 @@ def reveal(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> Htt
 @never_cache
 @require_http_methods(["GET", "POST"])
 @tenant_view(Role.ADMIN)
-@reauth_required
 def regenerate(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> HttpResponse:
-    if request.method == "GET":
+    password_form = unconfirmed(request)
+    if request.method == "GET" or password_form is not None:
         try:
             app = ecl.app_get(tenant, app_id)
         except ecl.ECLError as error:
@@ -72,8 +81,10 @@ def regenerate(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
             app=app,
             app_id=app.id,
             peer_authentication="PEER_AUTHENTICATION" in app.permissions,
+            password_form=password_form,
         )
-        return render(request, "apps_admin/secret_key_regenerate.html", context)
+        status = 400 if password_form is not None and password_form.errors else 200
+        return render(request, "apps_admin/secret_key_regenerate.html", context, status=status)
     try:
         secret = app_actions.renew_key(request, tenant, app_id)
     except ecl.OutcomeUnknown as error:
@@ -81,7 +92,7 @@ def regenerate(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
         context = tenant_context(
             tenant,
             role,
-            title=_("The secret key may have been renewed"),
+            title=_("The secret key may have been regenerated"),
             app_id=app_id,
             **trouble_context(request, error, tenant, changing=True),
         )

@@ -52,4 +52,5 @@ urlpatterns = [
     path(TENANT + "usage/", usage.usage, name="usage"),
     path(TENANT + "usage/export.csv", usage.usage_export, name="usage_export"),
     path(TENANT + "audit/", audit_log.audit_log, name="audit"),
+    path(TENANT + "audit/export.csv", audit_log.audit_export, name="audit_export"),
 ]

@@ -3,18 +3,15 @@ so that the apps that cost money stand out; sortable, paged, and exported as CSV
 
 from __future__ import annotations
 
-import csv
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from apps_admin import ecl
 from apps_admin.access import tenant_view
 from apps_admin.models import Role, Tenant
-from apps_admin.pages import app_table, paging
+from apps_admin.pages import app_table, csv_export, paging
 from apps_admin.pages.common import tenant_context, unreadable_rows
 from apps_admin.pages.errors import render_error
 
@@ -35,7 +32,7 @@ def usage(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
         return render_error(request, error, tenant)
     months = app_table.Months.of(apps)
     ordered = app_table.apply(apps, query, months, app_table.USAGE_COLUMNS)
-    page = paging.page_of(ordered, query.page)
+    page = paging.page_of(ordered, query.page, query.per_page)
     # Bars are scaled to the largest value of their column over every app, not just this page.
     largest = {
         column.key: max((column.sort(app, months) for app in apps), default=0)
@@ -65,7 +62,8 @@ def usage(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
         totals=app_table.totals(apps, months),
         headers=app_table.headers(query, app_table.USAGE_COLUMNS),
         pager=paging.pager(page, query.params(page=1)),
-        export_query={k: v for k, v in query.params().items() if k != "p"},
+        export_query=(export := {k: v for k, v in query.params().items() if k not in ("p", "n")}),
+        excel_query={**export, "for": "excel"},
         unreadable=unreadable_rows(tenant, apps.unreadable),
     )
     return render(request, "apps_admin/usage.html", context)
@@ -81,11 +79,9 @@ def usage_export(request: HttpRequest, tenant: Tenant, role: Role) -> HttpRespon
         return render_error(request, error, tenant)
     months = app_table.Months.of(apps)
     ordered = app_table.apply(apps, query, months, app_table.USAGE_COLUMNS)
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="usage-{tenant.tenant_id}-{stamp}.csv"'
-    response["Cache-Control"] = "private, no-store"
-    writer = csv.writer(response)
-    writer.writerows(app_table.usage_csv_rows(ordered, months))
-    writer.writerows(app_table.unreadable_csv_rows(apps.unreadable, status_at=2))
-    return response
+    return csv_export.csv_response(
+        request,
+        f"usage-{tenant.tenant_id}",
+        app_table.usage_csv_rows(ordered, months),
+        app_table.unreadable_csv_rows(apps.unreadable, status_at=2),
+    )

@@ -3,7 +3,8 @@
     PORTAL_PASSWORD=... .venv/bin/python docs/screenshots/take.py \
         --base-url http://127.0.0.1:8000 --username admin [--out docs/screenshots]
 
-Writes apps-list.png (the demo tenant's apps) and app-detail.png (its first app with usage).
+Writes apps-list.png (the demo tenant's apps on a 1366-pixel laptop), app-detail.png (an app with
+usage), audit-log.png (the tenant's audit log) and apps-phone.png (the apps list on a phone).
 """
 
 import argparse
@@ -26,9 +27,10 @@ def main() -> None:
     out = Path(options.out)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
-        page = browser.new_page(
-            base_url=options.base_url, viewport={"width": 1600, "height": 900}, color_scheme="light"
+        context = browser.new_context(
+            base_url=options.base_url, viewport={"width": 1366, "height": 900}, color_scheme="light"
         )
+        page = context.new_page()
         page.goto("/login/")
         page.get_by_label("Username").fill(options.username)
         page.get_by_label("Password").fill(password)
@@ -40,8 +42,28 @@ def main() -> None:
         page.locator("#result_list tbody tr th a").first.click()
         page.wait_for_selector(".usage-chart")
         page.screenshot(path=str(out / "app-detail.png"), full_page=True)
+        # A few changes, so that the audit log has something to show.
+        detail = page.url
+        page.get_by_role("button", name="Suspend").click()
+        page.get_by_role("button", name="Activate").click()
+        page.get_by_role("link", name="Edit").click()
+        page.get_by_label("Domains").fill("meet.example.com\nlocalhost")
+        page.get_by_role("button", name="Save").click()
+        page.get_by_role("button", name="Reveal secret key").first.click()
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Reveal secret key").click()
+        page.goto(detail)
+        page.locator(".tenant-nav").get_by_role("link", name="Audit log").click()
+        page.wait_for_selector("#audit-events")
+        page.screenshot(path=str(out / "audit-log.png"))
+        apps = page.locator(".tenant-nav").get_by_role("link", name="Apps").get_attribute("href")
+        phone = context.new_page()
+        phone.set_viewport_size({"width": 390, "height": 844})
+        phone.goto(apps)
+        phone.wait_for_selector("#result_list")
+        phone.screenshot(path=str(out / "apps-phone.png"))
         browser.close()
-    print(f"Wrote {out / 'apps-list.png'} and {out / 'app-detail.png'}")
+    print(f"Wrote the screenshots to {out}")
 
 
 if __name__ == "__main__":

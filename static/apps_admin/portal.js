@@ -1,5 +1,5 @@
-// The portal's small helpers: copy buttons, select all, character counters. Every page works
-// without them; they only add convenience. No inline handlers: the CSP allows only this file.
+// The portal's small helpers: copy buttons, select all, character counters, a busy indicator.
+// Every page works without them; they only add convenience. No inline handlers: the CSP allows only this file.
 // Words come from the page: data attributes of this script's tag, translated by the template
 // (English fallbacks only for a page that lacks them).
 "use strict";
@@ -102,10 +102,54 @@
         });
     }
 
+    // A control whose request takes more than half a second says it is working (a slow ECL
+    // can take seconds); the page itself works the same without this.
+    const BUSY_AFTER_MS = 500;
+
+    function markBusy(control) {
+        const timer = window.setTimeout(function () {
+            control.classList.add("is-busy");
+            control.setAttribute("aria-busy", "true");
+            document.body.setAttribute("aria-busy", "true");
+        }, BUSY_AFTER_MS);
+        window.addEventListener("pagehide", function () { window.clearTimeout(timer); });
+    }
+
+    function clearBusy() {
+        document.querySelectorAll(".is-busy").forEach(function (control) {
+            control.classList.remove("is-busy");
+            control.removeAttribute("aria-busy");
+        });
+        document.body.removeAttribute("aria-busy");
+    }
+
+    function setUpBusyIndicator() {
+        document.addEventListener("submit", function (event) {
+            if (event.defaultPrevented) {
+                return;
+            }
+            const control = event.submitter || event.target.querySelector("[type=submit]");
+            markBusy(control || event.target);
+        });
+        document.addEventListener("click", function (event) {
+            const link = event.target.closest && event.target.closest("a[href]");
+            if (!link || event.defaultPrevented || event.button !== 0 || event.ctrlKey ||
+                event.metaKey || event.shiftKey || link.target || link.hasAttribute("download") ||
+                link.origin !== window.location.origin || link.pathname.endsWith(".csv") ||
+                link.getAttribute("href").startsWith("#")) {
+                return;
+            }
+            markBusy(link);
+        });
+        // Back to a page from the browser's cache: nothing is under way any more.
+        window.addEventListener("pageshow", clearBusy);
+    }
+
     function start() {
         setUpCopyButtons();
         setUpSelectAll();
         setUpCounters();
+        setUpBusyIndicator();
     }
 
     if (document.readyState === "loading") {

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from apps_admin import ecl
 from apps_admin.models import AuditEvent
-from tests.helpers import ROOT, token_client
+from tests.helpers import ROOT, app_id_in, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +120,7 @@ def test_each_other_action_has_one_name_on_pages_and_api(client_as, users, tenan
     client, rest = page(client_as), api(users)
     base = f"/tenants/{tenant.tenant_id}/apps"
     made = client.post(f"{base}/new/", {"description": "Page", "status": "active"})
-    page_id = made["Location"].rstrip("/").rsplit("/", 1)[1]
+    page_id = app_id_in(made["Location"])
     api_id = str(rest.post(f"/api{base}", {"description": "API"}, format="json").json()["id"])
     client.post(f"{base}/{page_id}/secretkey/")
     rest.get(f"/api{base}/{api_id}/secretkey")

@@ -165,16 +165,24 @@ def test_the_audit_page_shows_a_tenant_admin_that_tenants_events_with_filters(
     client = client_as("admin")
     url = f"/tenants/{tenant.tenant_id}/audit/"
     page = client.get(url).content.decode()
-    assert "app.update" in page and "app.delete" in page
+    # Every event of the tenant from the start, in words, the newest first; none of another's.
+    assert "2 events, newest first" in page
+    assert page.index('title="app.delete">App deleted') < page.index(
+        'title="app.update">App changed'
+    )
     assert "mallory" not in page
     filtered = client.get(url, {"action": "app.delete"}).content.decode()
-    assert "app.delete" in filtered and "<td>app.update</td>" not in filtered
+    assert 'title="app.delete">App deleted' in filtered
+    assert 'title="app.update">' not in filtered
     by_user = client.get(url, {"user": "alice"}).content.decode()
     assert "<td>alice</td>" in by_user and "<td>eddie</td>" not in by_user
     by_app = client.get(url, {"app": "1001"}).content.decode()
-    assert "<td>1001</td>" in by_app and "<td>1000</td>" not in by_app
+    assert ">1001</a></td>" in by_app and ">1000</a></td>" not in by_app
     future = client.get(url, {"since": "2999-01-01"}).content.decode()
-    assert "No events match." in future
+    assert "No events match these filters." in future
+    # A filter that makes no sense is said so and narrows nothing.
+    bad = client.get(url, {"since": "yesterday"}).content.decode()
+    assert "A filter was not understood and is ignored" in bad and "2 events" in bad
 
 
 @pytest.mark.parametrize(
@@ -204,3 +212,82 @@ def test_control_characters_and_overlong_values_are_cleaned_before_storing(users
     recorded.refresh_from_db()
     assert recorded.app_id == "1" + "9" * 63
     assert recorded.actor_username == "ab"
+
+
+def test_changes_read_as_what_happened(client_as, tenant):
+    for action, changes in [
+        (
+            "app.update",
+            {"domains": {"from": ["a.example", "b.example"], "to": ["b.example", "c.example"]}},
+        ),
+        ("app.suspend", {"status": {"from": "active", "to": "suspended"}}),
+        ("app.update", {"recording_service_account_key": {"from": "(changed)", "to": "(changed)"}}),
+        ("app.create", {"recording_service_account_key": {"from": "(changed)", "to": "(changed)"}}),
+        ("app.update", {"permissions": {"from": ["TURN", "SFU"], "to": ["SFU", "TURN"]}}),
+    ]:
+        AuditEvent.objects.create(
+            tenant_id=tenant.tenant_id, app_id="1000", action=action, changes=changes
+        )
+    page = client_as("admin").get(f"/tenants/{tenant.tenant_id}/audit/").content.decode()
+    assert "Domains</span>: added c.example; removed a.example" in page
+    assert "Status</span>: active → suspended" in page
+    assert "Recording service account key</span>: replaced" in page
+    assert "Recording service account key</span>: set" in page
+    assert "Permissions</span>: the same, in another order" in page
+    assert "['" not in page and "(changed)" not in page  # no Python lists, no placeholders
+    japanese = (
+        client_as("admin")
+        .get(f"/tenants/{tenant.tenant_id}/audit/", HTTP_ACCEPT_LANGUAGE="ja")
+        .content.decode()
+    )
+    assert "ドメイン</span>: c.example を追加; a.example を削除" in japanese
+    assert "アプリケーション一時停止" in japanese
+
+
+def test_the_filtered_events_export_as_csv_and_for_excel(client_as, tenant):
+    import csv
+    import io
+
+    AuditEvent.objects.create(
+        tenant_id=tenant.tenant_id,
+        app_id="1000",
+        action="app.update",
+        actor_username="=cmd|calc",
+        changes={"description": {"from": "a", "to": "b"}},
+    )
+    AuditEvent.objects.create(tenant_id=tenant.tenant_id, app_id="1001", action="app.delete")
+    client = client_as("admin")
+    url = f"/tenants/{tenant.tenant_id}/audit/export.csv"
+    plain = client.get(url, {"app": "1000"})
+    assert plain.status_code == 200 and "no-store" in plain["Cache-Control"]
+    rows = list(csv.reader(io.StringIO(plain.content.decode())))
+    assert rows[0][:4] == ["at", "user", "action", "action_label"]
+    assert [row[4] for row in rows[1:]] == ["1000"]  # the filter applies
+    assert rows[1][1] == "'=cmd|calc"  # guarded
+    assert rows[1][6] == "description: a → b"
+    excel = client.get(url, {"for": "excel"})
+    assert excel.content.startswith("\ufeff".encode()) and b"1001" in excel.content
+    assert client_as("editor").get(url).status_code == 403
+
+
+def test_the_audit_log_has_the_tenant_tabs_and_an_app_page_its_last_events(client_as, tenant):
+    for number in range(7):
+        AuditEvent.objects.create(
+            tenant_id=tenant.tenant_id,
+            app_id="1000",
+            action="app.update",
+            actor_username=f"user{number}",
+        )
+    client = client_as("admin")
+    log = client.get(f"/tenants/{tenant.tenant_id}/audit/").content.decode()
+    assert '<nav class="tenant-nav"' in log and 'aria-current="page">Audit log' in log
+    detail = client.get(f"/tenants/{tenant.tenant_id}/apps/1000/").content.decode()
+    assert "Recent changes" in detail
+    assert detail.count("App changed") == 5  # the last five
+    assert "user6" in detail and "user1" not in detail
+    assert f'href="/tenants/{tenant.tenant_id}/audit/?app=1000"' in detail
+    # Viewers see no events (the audit log is the tenant admins').
+    assert (
+        "Recent changes"
+        not in client_as("viewer").get(f"/tenants/{tenant.tenant_id}/apps/1000/").content.decode()
+    )

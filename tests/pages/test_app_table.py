@@ -128,10 +128,29 @@ def test_pages_hold_fifty_and_a_page_past_the_end_is_the_last():
 def test_the_pager_links_keep_the_other_parameters():
     rows = list(range(120))
     middle = paging.pager(paging.page_of(rows, 2), {"q": "a b", "o": "-id"})
-    assert middle["previous_url"] == "?q=a+b&o=-id"  # the first page has no number
-    assert middle["next_url"] == "?q=a+b&o=-id&p=3"
+    assert middle.previous_url == "?q=a+b&o=-id"  # the first page has no number
+    assert middle.next_url == "?q=a+b&o=-id&p=3"
     audit = paging.pager(paging.page_of(rows, 1), {"action": "app.update"}, param="page")
-    assert audit["previous_url"] == "" and audit["next_url"] == "?action=app.update&page=2"
+    assert audit.previous_url == "" and audit.next_url == "?action=app.update&page=2"
+
+
+def test_the_pager_numbers_pages_first_and_last_and_keeps_the_page_size():
+    rows = list(range(2400))
+    pager = paging.pager(paging.page_of(rows, 20, 100), {"q": "x", "n": "100"})
+    numbers = [link.label if link else "…" for link in pager.numbers]
+    assert numbers == ["1", "…", "18", "19", "20", "21", "22", "…", "24"]
+    assert [link.current for link in pager.numbers if link] == [0, 0, 0, 1, 0, 0, 0]
+    assert pager.first_url == "?q=x&n=100" and pager.last_url == "?q=x&n=100&p=24"
+    assert pager.next_url == "?q=x&n=100&p=21"
+    sizes = {link.label: (link.url, link.current) for link in pager.sizes}
+    assert sizes == {
+        "25": ("?q=x&n=25", False),
+        "50": ("?q=x", False),
+        "100": ("?q=x&n=100", True),
+        "200": ("?q=x&n=200", False),
+    }
+    assert paging.page_size("100") == 100 and paging.page_size("7") == 50
+    assert paging.page_size(None) == paging.page_size("x") == 50
 
 
 def test_headers_link_to_sorting_and_reverse_the_current_order():

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
-from django.utils import translation
+from django.test import Client, override_settings
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from apps_admin import ecl
@@ -362,7 +362,7 @@ def test_key_pages_in_japanese_carry_their_japanese_titles_and_no_english(
     down = login(Client(), users["viewer"]).get(apps, **JA)
     assert down.status_code == 503
     page = down.content.decode()
-    assert h1_of(page) == "ECL が応答していません"
+    assert h1_of(page) == "ECL がエラーを返しました"  # it answered 503: said as it happened
     assert "何も変更されていません" in page and ">再試行<" in page
     assert english_on(page, needles) == []
 
@@ -477,13 +477,15 @@ def test_api_errors_answer_in_the_language_asked_for_with_codes_unchanged(users,
     down = client.get(apps, **JA)
     assert down.status_code == 503
     assert down.json() == {
-        "detail": "ECL が現在応答していません。何も変更されていません。"
+        "detail": "ECL がサーバーエラー (HTTP 503) を返しました。何も変更されていません。"
         "しばらくしてから再試行してください。",
         "code": "ecl_unavailable",
     }
     # Without Accept-Language, scripts written for ECL get English.
     emulator.set_faults(rules=[{"method": "GET", "path": "/apps$", "status": 503, "count": 3}])
-    assert client.get(apps).json()["detail"].startswith("ECL is not answering right now.")
+    assert (
+        client.get(apps).json()["detail"].startswith("ECL answered with a server error (HTTP 503).")
+    )
 
 
 def test_ecls_own_words_are_shown_as_ecl_wrote_them_after_our_translated_prefix():
@@ -503,19 +505,21 @@ def test_ecls_own_words_are_shown_as_ecl_wrote_them_after_our_translated_prefix(
 # --- Dates and numbers --------------------------------------------------------------------------
 
 
-def test_dates_follow_the_language(client_as, tenant):
+@override_settings(TIME_ZONE="Asia/Tokyo")
+def test_times_read_the_one_unambiguous_way_in_every_language_and_the_time_zone(client_as, tenant):
     client = client_as("viewer")
     app = ecl.app_list(tenant, expand=True)[0]
     detail = f"/tenants/{tenant.tenant_id}/apps/{app.id}/"
-    japanese = client.get(detail, **JA).content.decode()
-    created = re.search(r'<time datetime="[^"]+">([^<]+)</time>', japanese).group(1)
-    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日\d{1,2}:\d{2}", created), created
-    listed = client.get(f"/tenants/{tenant.tenant_id}/apps/", **JA).content.decode()
-    updated = re.search(r'<time datetime="[^"]+">([^<]+)</time>', listed).group(1)
-    assert re.fullmatch(r"\d{4}/\d{2}/\d{2} \d{1,2}:\d{2}", updated), updated
-    english = client.get(detail, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    created = re.search(r'<time datetime="[^"]+">([^<]+)</time>', english).group(1)
-    assert re.search(r"[A-Z][a-z]+\.? \d{1,2}, \d{4}", created), created
+    expected = timezone.localtime(app.created_at).strftime("%Y-%m-%d %H:%M")
+    for headers in (JA, {"HTTP_ACCEPT_LANGUAGE": "en"}):
+        page = client.get(detail, **headers).content.decode()
+        created = re.search(r'<time datetime="[^"]+">([^<]+)</time>', page).group(1)
+        assert created == expected  # 2023-09-06 23:17, in TIME_ZONE
+        listed = client.get(f"/tenants/{tenant.tenant_id}/apps/", **headers).content.decode()
+        updated = re.search(r'<time datetime="[^"]+">([^<]+)</time>', listed).group(1)
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", updated), updated
+    exported = client.get(f"/tenants/{tenant.tenant_id}/apps/export.csv").content.decode()
+    assert expected in exported  # the CSV writes times the same way
 
 
 def test_numbers_follow_the_language():

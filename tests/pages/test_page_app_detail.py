@@ -186,3 +186,19 @@ def test_a_suspended_tenant_is_a_403_page(client_as, tenant, app, emulator):
     response = client_as("viewer").get(url(tenant, app.id))
     assert response.status_code == 403
     assert "suspended at ECL" in response.content.decode()
+
+
+def test_an_app_without_usage_says_so_instead_of_empty_charts(client_as, tenant):
+    app = ecl.app_create(tenant, {"description": "Unused"})  # ECL reports months of zeros
+    assert app.usage and not any(m.signaling or m.turn or m.sfu for m in app.usage)
+    html = client_as("viewer").get(url(tenant, app.id)).content.decode()
+    assert "No usage yet: ECL reports none for this app this month or last." in html
+    assert "<svg" not in html.split('id="usage-heading"')[1].split("</section>")[0]
+
+
+def test_a_status_change_from_the_app_page_records_the_old_status(client_as, tenant, app):
+    client_as("editor").post(
+        url(tenant, app.id, "status/"), {"status": "suspended", "was": "active"}
+    )
+    event = AuditEvent.objects.get(action="app.suspend")
+    assert event.changes == {"status": {"from": "active", "to": "suspended"}}

@@ -8,6 +8,7 @@ from django.test import override_settings
 
 from apps_admin import ecl
 from apps_admin.models import AuditEvent
+from tests.helpers import app_id_in
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +81,7 @@ def test_adding_is_one_post_then_one_get_and_is_audited(client_as, tenant, emula
     stats = emulator.stats()
     assert stats["api_calls"] == 2 and calls(emulator, GET_APP) == 1 and stats["auth_calls"] == 0
     assert "was added" in page.content.decode()
-    app_id = response["Location"].rstrip("/").rsplit("/", 1)[1]
+    app_id = app_id_in(response["Location"])
     app = ecl.app_get(tenant, app_id)
     assert app.description == "Kiosk line"
     assert app.domains == ("example.com", "kiosk.example.com")
@@ -102,7 +103,7 @@ def test_the_key_can_be_uploaded_as_a_json_file(client_as, tenant, emulator_serv
     data["recording_service_account_key_file"] = upload
     response = client.post(add_url(tenant), data)
     assert response.status_code == 302
-    app_id = response["Location"].rstrip("/").rsplit("/", 1)[1]
+    app_id = app_id_in(response["Location"])
     assert ecl.app_get(tenant, app_id).recording_status == "active"
     stored = emulator_server.state.tenants[tenant.tenant_id].apps[int(app_id)]
     assert json.loads(stored.service_account_key) == KEY
@@ -240,4 +241,28 @@ def test_a_create_answered_201_is_a_success(client_as, tenant, emulator):
     assert response.status_code == 302
     assert "“Made with 201” was added" in client.get(response["Location"]).content.decode()
     event = AuditEvent.objects.get(action="app.create")
-    assert event.outcome == "ok" and response["Location"].endswith(f"/{event.app_id}/")
+    assert event.outcome == "ok" and app_id_in(response["Location"]) == event.app_id
+
+
+def test_the_add_form_asks_for_a_description(client_as, tenant, emulator):
+    client = client_as("editor")
+    emulator.reset_stats()
+    response = client.post(add_url(tenant), form_data(description="  "))
+    assert response.status_code == 200
+    assert emulator.stats()["api_calls"] == 0
+    html = response.content.decode()
+    assert "Give the app a description, such as what or who it is for." in html
+    assert 'class="required">Description</label>' in html
+
+
+def test_after_adding_the_apps_page_offers_its_secret_key(client_as, tenant):
+    admin = client_as("admin")
+    response = admin.post(add_url(tenant), form_data(description="Fresh"))
+    assert response["Location"].endswith("/?added=1")
+    page = admin.get(response["Location"]).content.decode()
+    assert "Next: the secret key" in page
+    assert (
+        f'action="/tenants/{tenant.tenant_id}/apps/{app_id_in(response["Location"])}/secretkey/"'
+        in page
+    )
+    assert page.index("Next: the secret key") < page.index(">Reveal secret key</button>")

@@ -25,7 +25,7 @@ def list_calls(emulator) -> int:
 def app_ids(response) -> list[str]:
     """The app ids of the table's rows, in order."""
     html = response.content.decode()
-    return re.findall(r'<td class="column-id"><code>([^<]+)</code>', html)
+    return re.findall(r'<td class="column-id"[^>]*><code>([^<]+)</code>', html)
 
 
 @pytest.fixture
@@ -133,8 +133,10 @@ def test_pages_of_fifty_rows_and_the_query_string_is_kept(client_as, big_tenant)
     first = client.get(url(big_tenant), {"o": "-id"})
     assert len(app_ids(first)) == 50
     html = first.content.decode()
-    assert "Page 1 of 3" in html
+    assert "1\u201350 of 120 \u00b7 page 1 of 3" in html  # an en dash, a middle dot
     assert 'href="?o=-id&amp;p=2"' in html
+    # The same pager above and below the table.
+    assert html.count('<nav class="paginator pager"') == 2
     third = client.get(url(big_tenant), {"o": "-id", "p": "3"})
     assert len(app_ids(third)) == 20
     assert app_ids(third)[-1] == "1000"  # ids from 1000, descending
@@ -190,13 +192,15 @@ def test_anonymous_outsider_and_members_of_no_tenant_reach_no_upstream(client_as
 
 
 @pytest.mark.slow  # waits out ECL's retries
-def test_ecl_not_answering_shows_503_page_with_retry(client_as, tenant, emulator):
+def test_ecl_answering_503_shows_503_page_with_retry(client_as, tenant, emulator):
     client = client_as("viewer")
     emulator.set_faults(rules=[{"method": "GET", "path": "/apps$", "status": 503, "count": 3}])
     response = client.get(url(tenant), {"q": "x"})
     assert response.status_code == 503
     html = response.content.decode()
-    assert "ECL is not answering" in html and "Nothing was changed" in html
+    # One sentence, with the cause ECL gave: it answered, with a server error.
+    assert "ECL answered with a server error (HTTP 503). Nothing was changed" in html
+    assert "ECL is not answering" not in html
     assert f'href="{url(tenant)}?q=x"' in html and ">Retry<" in html
     assert 'id="header"' in html  # still the site, not a bare error
     # Retry works once ECL is back.
@@ -300,3 +304,26 @@ def test_csv_export_when_ecl_is_down_is_a_503_page(client_as, tenant, emulator):
     response = client_as("viewer").get(url(tenant, "export.csv"))
     assert response.status_code == 503
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_the_page_size_is_chosen_and_kept_in_the_query_string(client_as, big_tenant):
+    client = client_as("viewer")
+    page = client.get(url(big_tenant), {"n": "25", "o": "-id"})
+    assert len(app_ids(page)) == 25
+    html = page.content.decode()
+    assert "1\u201325 of 120 \u00b7 page 1 of 5" in html
+    assert 'href="?o=-id&amp;n=25&amp;p=5"' in html  # the last page keeps the size and order
+    assert 'href="?o=-id&amp;n=100"' in html  # another size, from the first page
+    assert len(app_ids(client.get(url(big_tenant), {"n": "7"}))) == 50  # not a size: the default
+
+
+def test_the_export_comes_plain_and_for_excel(client_as, tenant):
+    client = client_as("viewer")
+    plain = client.get(url(tenant, "export.csv"))
+    excel = client.get(url(tenant, "export.csv"), {"for": "excel"})
+    assert not plain.content.startswith("\ufeff".encode())
+    assert excel.content.startswith("\ufeff".encode())
+    assert excel.content[3:] == plain.content
+    assert "-excel.csv" in excel["Content-Disposition"]
+    listing = client.get(url(tenant)).content.decode()
+    assert "CSV for Excel" in listing and "export.csv?for=excel" in listing

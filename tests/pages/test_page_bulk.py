@@ -99,7 +99,7 @@ def test_when_ecl_stops_answering_the_rest_is_not_tried(client_as, tenant, ids, 
     assert calls(emulator, PUT_APP) == 3  # the first app's three attempts, then stop
     html = client.get(response["Location"]).content.decode()
     assert "Suspended 0 of 3 apps." in html
-    assert f"Failed for {ids[0]}: ECL is not answering" in html
+    assert f"Failed for {ids[0]}: ECL answered with a server error (HTTP 503)" in html
     assert f"Not tried, so unchanged: {ids[1]}, {ids[2]}." in html
 
 

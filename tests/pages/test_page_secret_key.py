@@ -59,22 +59,29 @@ def test_reveal_is_one_call_no_store_and_audited(admin, tenant, app_id, emulator
     assert secret not in str(event.changes) and secret not in event.transaction_id
 
 
-def test_without_recent_password_reveal_goes_to_reauthentication_and_back(
+def test_without_recent_password_reveal_asks_for_it_and_then_shows_the_key_at_once(
     client_as, tenant, app_id, emulator
 ):
     client = client_as("admin")
     emulator.reset_stats()
+    # The app page's Reveal button: the password is asked for, on the page that names the app.
     response = client.post(reveal_url(tenant, app_id))
-    assert response.status_code == 302
-    assert response["Location"].startswith("/reauth/?next=")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="password"' in html
+    assert "Confirm your password to reveal the secret key of this app." in html
+    assert f'<a href="/tenants/{tenant.tenant_id}/apps/{app_id}/">App {app_id}</a>' in html
     assert emulator.stats()["api_calls"] == 0
-    # After the password, the user is sent back with GET: the confirmation, not the secret.
-    confirmed = client.post(
-        response["Location"], {"password": "correct-horse-battery-staple"}, follow=True
-    )
-    assert confirmed.redirect_chain[-1][0] == reveal_url(tenant, app_id)
-    assert ">Reveal secret key</button>" in confirmed.content.decode()
+    # A wrong password: asked again, nothing revealed, nothing sent to ECL.
+    wrong = client.post(reveal_url(tenant, app_id), {"password": "not-it"})
+    assert wrong.status_code == 400 and "That password is not correct." in wrong.content.decode()
     assert emulator.stats()["api_calls"] == 0
+    # The right one: this very POST shows the key.
+    shown = client.post(reveal_url(tenant, app_id), {"password": "correct-horse-battery-staple"})
+    assert shown.status_code == 200
+    assert emulator.stats()["calls"]["GET /tenants/{tenant_id}/apps/{app_id}/secretkey"] == 1
+    assert ecl.secretkey_get(tenant, app_id) in shown.content.decode()
+    assert AuditEvent.objects.get(action="secretkey.reveal").outcome == "ok"
 
 
 def test_the_secret_is_never_in_a_message_or_url(admin, tenant, app_id):
@@ -157,7 +164,7 @@ def test_renewing_shows_the_new_key_once_no_store_and_audited(admin, tenant, app
     assert after != before
     html = response.content.decode()
     assert after in html and before not in html
-    assert "was renewed" in html
+    assert "was regenerated" in html
     assert AuditEvent.objects.get(action="secretkey.renew").outcome == "ok"
 
 
@@ -166,7 +173,7 @@ def test_an_outcome_unknown_renewal_says_so_and_offers_to_reveal(admin, tenant, 
     response = admin.post(renew_url(tenant, app_id))
     assert response.status_code == 502
     html = response.content.decode()
-    assert "may or may not have been renewed" in html
+    assert "may or may not have been regenerated" in html
     assert f'action="{reveal_url(tenant, app_id)}"' in html
     assert ">Reveal secret key</button>" in html
     assert calls(emulator, SECRET_POST) == 1  # never sent twice
@@ -201,14 +208,23 @@ def test_the_regenerate_page_when_ecl_hangs_is_a_504_page(admin, tenant, app_id,
     assert admin.get(renew_url(tenant, app_id)).status_code == 504
 
 
-def test_without_recent_password_renewal_goes_to_reauthentication(
+def test_without_recent_password_regenerating_asks_for_it_on_the_same_page(
     client_as, tenant, app_id, emulator
 ):
     client = client_as("admin")
+    before = ecl.secretkey_get(tenant, app_id)
+    page = client.get(renew_url(tenant, app_id))
+    assert 'name="password"' in page.content.decode()
+    assert "stops working the moment it is regenerated" in page.content.decode()
     emulator.reset_stats()
     response = client.post(renew_url(tenant, app_id))
-    assert response.status_code == 302 and response["Location"].startswith("/reauth/")
-    assert emulator.stats()["api_calls"] == 0
+    assert response.status_code == 200 and 'name="password"' in response.content.decode()
+    assert (
+        emulator.stats()["calls"].get("POST /tenants/{tenant_id}/apps/{app_id}/secretkey") is None
+    )
+    response = client.post(renew_url(tenant, app_id), {"password": "correct-horse-battery-staple"})
+    assert response.status_code == 200 and "was regenerated" in response.content.decode()
+    assert ecl.secretkey_get(tenant, app_id) != before
 
 
 def test_editor_cannot_renew_and_reaches_no_upstream(client_as, tenant, app_id, emulator):

@@ -1,9 +1,9 @@
-"""Re-authentication before secrets: inside the window, outside it, and wrong passwords."""
+"""Re-authentication before secrets: inside the window, outside it, and wrong passwords. (The
+secret key pages ask for the password in their own form: tests/pages/test_page_secret_key.py.)"""
 
 import time
 
 import pytest
-from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 
 from apps_admin import reauth
@@ -17,11 +17,6 @@ class FakeSession(dict):
     pass
 
 
-@reauth.reauth_required
-def secret_page(request):
-    return HttpResponse("the secret page")
-
-
 def request_with_session(confirmed_at=None):
     request = RequestFactory().get("/tenants/x/apps/1/secretkey/")
     request.session = FakeSession()
@@ -30,17 +25,15 @@ def request_with_session(confirmed_at=None):
     return request
 
 
-def test_inside_the_window_the_page_is_served():
-    response = secret_page(request_with_session(time.time() - 10))
-    assert response.content == b"the secret page"
+def test_inside_the_window_the_confirmation_holds():
+    assert reauth.is_recent(request_with_session(time.time() - 10))
 
 
 @override_settings(REAUTH_WINDOW=600)
-def test_outside_the_window_the_user_is_sent_to_confirm_and_back():
+def test_outside_the_window_it_does_not():
     for confirmed_at in (None, time.time() - 601, "garbage", time.time() + 3600):
-        response = secret_page(request_with_session(confirmed_at))
-        assert response.status_code == 302
-        assert response["Location"] == "/reauth/?next=%2Ftenants%2Fx%2Fapps%2F1%2Fsecretkey%2F"
+        assert not reauth.is_recent(request_with_session(confirmed_at))
+    assert reauth.reauth_url("/tenants/x/") == "/reauth/?next=%2Ftenants%2Fx%2F"
 
 
 def test_the_confirm_page_has_a_password_field_and_a_confirm_button(client_as):

@@ -14,7 +14,7 @@ from django.test import Client
 from apps_admin import ecl, reauth
 from apps_admin.ecl import tokens
 from apps_admin.models import ApiToken, AuditEvent
-from tests.helpers import make_tenant
+from tests.helpers import app_id_in, make_tenant
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,7 @@ def test_no_planted_secret_leaks_anywhere(db, emulator_server, emulator, django_
         },
     )
     assert created.status_code == 302
-    app_id = created["Location"].rstrip("/").rsplit("/", 1)[1]
+    app_id = app_id_in(created["Location"])
     app = f"{apps}{app_id}/"
     keystone_token = cache.get(tokens.cache_key(tenant)).value
 
@@ -86,6 +86,8 @@ def test_no_planted_secret_leaks_anywhere(db, emulator_server, emulator, django_
         apps,
         f"{apps}?q=canary&sort=-updated",
         f"{apps}export.csv",
+        f"{apps}export.csv?for=excel",
+        f"{app}?added=1",
         app,
         f"{app}edit/",
         f"{app}delete/",
@@ -94,9 +96,11 @@ def test_no_planted_secret_leaks_anywhere(db, emulator_server, emulator, django_
         f"/tenants/{t}/usage/",
         f"/tenants/{t}/usage/export.csv",
         f"/tenants/{t}/audit/",
+        f"/tenants/{t}/audit/export.csv",
         "/account/tokens/",
         f"/admin/apps_admin/tenant/{tenant.pk}/change/",
         "/admin/apps_admin/auditevent/",
+        "/api/",
         "/api/tenants",
         f"/api/tenants/{t}/apps?expandApps",
         f"/api/tenants/{t}/apps/{app_id}",

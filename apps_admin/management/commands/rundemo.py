@@ -1,5 +1,6 @@
 """`make run`: migrate, create the demo superuser, start the ECL emulator with its demo tenant,
-register that tenant, and serve the portal until Ctrl-C, which stops everything started here."""
+register that tenant with a viewer and an editor, and serve the portal until Ctrl-C, which stops
+everything started here."""
 
 import os
 import signal
@@ -85,6 +86,7 @@ class Command(BaseCommand):
             )
         finally:
             del os.environ["ECL_API_SECRET"]
+        call_command("demo_members", demo["ECL_TENANT_ID"])
 
 
 def _allow(origin: str) -> None:

@@ -1,0 +1,115 @@
+"""Audit events in a person's words: what each action was, and what changed, field by field.
+
+The log keeps its own codes (`app.update`, `domains`) for filtering and export; the page shows
+them translated, lists as what was added and removed, a status from old to new, and the service
+account key only as replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from apps_admin.models import AuditEvent
+
+ACTION_LABELS = {
+    "app.create": _("App added"),
+    "app.update": _("App changed"),
+    "app.suspend": _("App suspended"),
+    "app.activate": _("App activated"),
+    "app.delete": _("App deleted"),
+    "secretkey.reveal": _("Secret key revealed"),
+    "secretkey.renew": _("Secret key regenerated"),
+    "tenant.change": _("Tenant settings changed"),
+    "membership.change": _("Members changed"),
+    "login.failed": _("Failed sign-in"),
+    "access.denied": _("Access refused"),
+    "token.create": _("API token created"),
+    "token.revoke": _("API token revoked"),
+}
+FIELD_LABELS = {
+    "description": _("Description"),
+    "domains": _("Domains"),
+    "permissions": _("Permissions"),
+    "status": _("Status"),
+    "recording_bucket_name": _("Recording bucket name"),
+    "recording_service_account_key": _("Recording service account key"),
+    "api_secret": _("ECL API secret key"),
+    "name": _("Name"),
+    "scope": _("Scope"),
+}
+SECRET_FIELDS = frozenset({"recording_service_account_key", "api_secret"})
+LIST_FIELDS = frozenset({"domains", "permissions"})
+
+
+def action_label(code: str) -> str:
+    return str(ACTION_LABELS.get(code, code))
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str  # the log's own name
+    label: str
+    text: str  # what happened to it, in words
+
+
+def changes(event: AuditEvent) -> list[Change]:
+    created = event.action.endswith(".create")
+    return [
+        Change(field, str(FIELD_LABELS.get(field, field)), _describe(field, change, created))
+        for field, change in sorted((event.changes or {}).items())
+        if isinstance(change, Mapping)
+    ]
+
+
+def _describe(field: str, change: Mapping[str, Any], created: bool) -> str:
+    old, new = change.get("from"), change.get("to")
+    if field in SECRET_FIELDS:  # the log holds no value of a secret, only that it changed
+        return gettext("set") if created else gettext("replaced")
+    if field in LIST_FIELDS or isinstance(old, list) or isinstance(new, list):
+        return _list_change(_items(old), _items(new))
+    return f"{_value(old)} → {_value(new)}"
+
+
+def _list_change(old: list[str], new: list[str]) -> str:
+    added = [item for item in new if item not in old]
+    removed = [item for item in old if item not in new]
+    parts = []
+    if added:
+        parts.append(gettext("added %(items)s") % {"items": ", ".join(added)})
+    if removed:
+        parts.append(gettext("removed %(items)s") % {"items": ", ".join(removed)})
+    return "; ".join(parts) or gettext("the same, in another order")
+
+
+def _items(value: Any) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    return [] if value in (None, "") else [str(value)]
+
+
+def _value(value: Any) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
+def one_line(event: AuditEvent) -> str:
+    """The changes on one line, for the CSV export."""
+    return "; ".join(f"{change.field}: {change.text}" for change in changes(event))
+
+
+def rows(events: Iterable[AuditEvent]) -> list[dict[str, Any]]:
+    """What the page shows of each event."""
+    return [
+        {"event": event, "label": action_label(event.action), "changes": changes(event)}
+        for event in events
+    ]
+
+
+def last_events_of_app(tenant_id: str, app_id: str, count: int = 5) -> list[dict[str, Any]]:
+    """The app's latest events, for its page."""
+    events = AuditEvent.objects.filter(tenant_id=tenant_id, app_id=app_id)
+    return rows(events.order_by("-at", "-id")[:count])
