@@ -236,3 +236,39 @@ class ApiToken(models.Model):
     @property
     def is_live(self) -> bool:
         return self.revoked_at is None and not self.is_expired
+
+
+class UsageMonth(models.Model):
+    """One app's usage in one month of one tenant, kept after ECL forgets it (ECL reports the
+    current and the previous month only). Written by `record_usage`; one row per (tenant, app,
+    month), enforced by the database."""
+
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="usage_months", verbose_name=_("tenant")
+    )
+    app_id = models.CharField(_("app ID"), max_length=64)
+    description = models.CharField(_("description when last seen"), max_length=255, blank=True)
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    signaling = models.BigIntegerField(_("signaling (connections)"), default=0)
+    turn = models.FloatField(_("TURN (GB)"), default=0)
+    sfu = models.FloatField(_("SFU (GB)"), default=0)
+    final = models.BooleanField(
+        _("final"),
+        default=False,
+        help_text=_("The month has ended and its value is complete; a later run never lowers it."),
+    )
+    recorded_at = models.DateTimeField(_("last recorded"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "app_id", "month"], name="one_usage_row_per_app_and_month"
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "month"])]
+        ordering = ["tenant", "month", "app_id"]
+        verbose_name = _("usage month")
+        verbose_name_plural = _("usage months")
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.app_id} {self.month:%Y-%m}"

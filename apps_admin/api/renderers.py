@@ -17,12 +17,19 @@ class PortalBrowsableAPIRenderer(BrowsableAPIRenderer):
     truncated: tuple[int, int] | None = None  # (shown, total) when a list was cut for HTML
 
     def get_content(self, renderer, data, accepted_media_type, renderer_context):
-        if isinstance(data, EncodedJSON) and data.body.lstrip()[:1] == b"[":
-            items = msgspec.json.decode(data.body)
-            if len(items) > SHOWN_IN_HTML:
-                self.truncated = (SHOWN_IN_HTML, len(items))
-                data = items[:SHOWN_IN_HTML]
+        if isinstance(data, EncodedJSON) and data.body.lstrip()[:1] in (b"[", b"{"):
+            data = self._cut(msgspec.json.decode(data.body))
         return super().get_content(renderer, data, accepted_media_type, renderer_context)
+
+    def _cut(self, data):
+        """A list, or the `apps` of an object (the usage history), cut to SHOWN_IN_HTML items."""
+        items = data.get("apps") if isinstance(data, dict) else data
+        if not isinstance(items, list) or len(items) <= SHOWN_IN_HTML:
+            return data
+        self.truncated = (SHOWN_IN_HTML, len(items))
+        if isinstance(data, dict):
+            return {**data, "apps": items[:SHOWN_IN_HTML]}
+        return items[:SHOWN_IN_HTML]
 
     def get_context(self, data, accepted_media_type, renderer_context):
         context = super().get_context(data, accepted_media_type, renderer_context)

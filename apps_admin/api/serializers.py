@@ -245,6 +245,26 @@ class AppSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(required=False)
 
 
+class AppUsageHistorySerializer(serializers.Serializer):
+    id = serializers.CharField(help_text=_("The app id, as ECL gives it."))
+    description = serializers.CharField(
+        allow_blank=True, help_text=_("The app's description (when last seen, for a deleted app).")
+    )
+    deleted = serializers.BooleanField(help_text=_("The app is no longer in ECL's list."))
+    usage = serializers.DictField(
+        child=UsageSerializer(),
+        help_text=_('Usage by month, keyed "YYYY-MM": only the months with usage recorded.'),
+    )
+
+
+class UsageHistorySerializer(serializers.Serializer):
+    tenant_id = serializers.CharField()
+    months = serializers.ListField(
+        child=serializers.CharField(), help_text=_('Every month of the range, "YYYY-MM".')
+    )
+    apps = AppUsageHistorySerializer(many=True)
+
+
 class SecretKeySerializer(serializers.Serializer):
     secretkey = serializers.CharField(help_text=_("The app's secret key."))
 

@@ -32,6 +32,11 @@ urlpatterns = [
         views.SecretKey.as_view(),
         name="api-secretkey",
     ),
+    re_path(
+        rf"^tenants/(?P<tenant_id>{ID})/usage(?:/)?$",
+        views.UsageHistory.as_view(),
+        name="api-usage",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",

@@ -18,12 +18,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps_admin import access, app_actions, ecl, reauth
+from apps_admin import access, app_actions, ecl, reauth, usage_report
 from apps_admin.api import schema  # noqa: F401  (registers the X-Auth-Token security scheme)
 from apps_admin.api.errors import STATUS_MEANINGS, ReauthRequired
 from apps_admin.api.memory import FreedOnceRendered
@@ -36,9 +37,11 @@ from apps_admin.api.serializers import (
     ErrorSerializer,
     SecretKeySerializer,
     TenantSerializer,
+    UsageHistorySerializer,
 )
 from apps_admin.api.throttling import SecretKeyThrottle
 from apps_admin.models import Role, Tenant
+from apps_admin.usage_history import month_key, months_between
 
 
 def errors(*statuses: int) -> dict[int, OpenApiResponse]:
@@ -364,6 +367,77 @@ class SecretKey(FreedOnceRendered, TenantScoped, APIView):
         tenant = self.tenant(request, tenant_id)
         self.require_recent_password(request)
         return Response({"secretkey": app_actions.renew_key(request, tenant, app_id)})
+
+
+class UsageHistory(FreedOnceRendered, TenantScoped, APIView):
+    """GET /tenants/{tenant_id}/usage: the usage history (the portal's own endpoint)."""
+
+    name = _("Usage history")
+    description = _(
+        "Every app's usage in each month of a range, as recorded by the portal (ECL itself "
+        "reports only this month and last), this month live from ECL; apps deleted since are "
+        "listed with `deleted` true. By default the last 12 months; `from` and `to` (YYYY-MM) "
+        "choose others."
+    )
+    roles = {"GET": Role.VIEWER}
+
+    @extend_schema(
+        operation_id="usage_history",
+        summary=_("Usage history by month"),
+        description=_(
+            "Every app's signaling, TURN and SFU in each month from `from` to `to` (YYYY-MM, "
+            "at most 60 months; by default the last 12), recorded and live. Needs the viewer "
+            "role (portal only)."
+        ),
+        parameters=[
+            TENANT_PARAMETER,
+            OpenApiParameter(
+                "from",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                pattern="^[0-9]{4}-[0-9]{2}$",
+                description=_("The first month, YYYY-MM."),
+            ),
+            OpenApiParameter(
+                "to",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                pattern="^[0-9]{4}-[0-9]{2}$",
+                description=_("The last month, YYYY-MM."),
+            ),
+        ],
+        responses={200: UsageHistorySerializer, **errors(400, 401, 403, 404, *UPSTREAM)},
+        tags=["usage"],
+    )
+    def get(self, request: Request, tenant_id: str) -> Response:
+        tenant = self.tenant(request, tenant_id)
+        params = request.query_params
+        try:
+            first, last = usage_report.month_range(params.get("from"), params.get("to"))
+        except usage_report.RangeError as error:
+            raise ValidationError({error.field: [str(error)]}) from None
+        apps = usage_report.history(tenant, first, last, live=ecl.app_list(tenant, expand=True))
+        body = {
+            "tenant_id": tenant.tenant_id,
+            "months": [month_key(month) for month in months_between(first, last)],
+            "apps": [
+                {
+                    "id": app.app_id,
+                    "description": app.description,
+                    "deleted": app.deleted,
+                    "usage": {
+                        month_key(month): {
+                            "signaling": usage.signaling,
+                            "turn": usage.turn,
+                            "sfu": usage.sfu,
+                        }
+                        for month, usage in sorted(app.months.items())
+                    },
+                }
+                for app in apps
+            ],
+        }
+        return Response(EncodedJSON(msgspec.json.encode(body)))
 
 
 def valid_fields(request: Request) -> dict[str, Any]:

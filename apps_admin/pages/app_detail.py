@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from apps_admin import app_actions, ecl
+from apps_admin import app_actions, ecl, usage_report
 from apps_admin.access import tenant_view
 from apps_admin.ecl.types import PERMISSIONS, STATUSES
 from apps_admin.models import Role, Tenant
@@ -21,6 +21,7 @@ from apps_admin.pages.common import (
     tenant_context,
 )
 from apps_admin.pages.errors import render_error
+from apps_admin.usage_history import month_of
 
 
 @require_GET
@@ -47,14 +48,19 @@ def app_detail(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
         for name in app.permissions
         if name not in PERMISSIONS
     ]
+    months = usage_report.app_months(tenant, app)
+    used = any(usage.signaling or usage.turn or usage.sfu for _month, usage in months)
     context = tenant_context(
         tenant,
         role,
         title=app_label(app),
         app=app,
         permissions=permissions,
-        chart=usage_chart.chart(app.usage) if used(app) else None,
-        used=used(app),
+        months=months,
+        current_month=max(filter(None, map(month_of, app.usage_summary)), default=None),
+        chart=usage_chart.chart(months) if used else None,
+        chart_title=_("Usage of %(app)s by month") % {"app": app_label(app)},
+        used=used,
         just_added=request.GET.get("added") == "1",
         recording_incomplete=("RECORDING" in app.permissions and app.recording_status != "active"),
         status_unknown=app.status not in STATUSES,
@@ -65,11 +71,6 @@ def app_detail(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
         ),
     )
     return render(request, "apps_admin/app_detail.html", context)
-
-
-def used(app: ecl.App) -> bool:
-    """Whether ECL reports any usage of the app (a new app reports months of zeros)."""
-    return any(month.signaling or month.turn or month.sfu for month in app.usage)
 
 
 @require_POST

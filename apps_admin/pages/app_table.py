@@ -95,24 +95,6 @@ APP_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def _billed(app: App, months: Months) -> float:
-    usage = usage_in(app, months.current)
-    return usage.turn + usage.sfu
-
-
-USAGE_COLUMNS: tuple[Column, ...] = (
-    Column("description", _("Description"), lambda a, m: a.description.casefold()),
-    Column("id", _("App ID"), lambda a, m: id_key(a.id)),
-    Column("signaling", _("Signaling"), _metric("signaling", "current"), numeric=True),
-    Column("turn", _("TURN (GB)"), _metric("turn", "current"), numeric=True),
-    Column("sfu", _("SFU (GB)"), _metric("sfu", "current"), numeric=True),
-    Column("billed", _("TURN + SFU (GB)"), _billed, numeric=True),
-    Column("prev_signaling", _("Signaling"), _metric("signaling", "previous"), numeric=True),
-    Column("prev_turn", _("TURN (GB)"), _metric("turn", "previous"), numeric=True),
-    Column("prev_sfu", _("SFU (GB)"), _metric("sfu", "previous"), numeric=True),
-)
-
-
 # --- The query: what the query string asks for ---------------------------------------------
 
 
@@ -248,18 +230,6 @@ def headers(query: Query, columns: Sequence[Column] = APP_COLUMNS) -> list[Heade
 # --- Totals and CSV -------------------------------------------------------------------------
 
 
-def totals(apps: Iterable[App], months: Months) -> dict[str, float]:
-    """Sums of each metric over the apps, this month (`signaling`...) and last (`prev_...`)."""
-    sums = dict.fromkeys((*METRICS, *(f"prev_{m}" for m in METRICS)), 0)
-    for app in apps:
-        current, previous = usage_in(app, months.current), usage_in(app, months.previous)
-        for metric in METRICS:
-            sums[metric] += getattr(current, metric)
-            sums[f"prev_{metric}"] += getattr(previous, metric)
-    sums["billed"] = sums["turn"] + sums["sfu"]
-    return sums
-
-
 def _stamp(moment: datetime | None) -> str:
     """A time in the portal's TIME_ZONE, as the pages write it: 2023-09-06 23:17."""
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
@@ -310,13 +280,6 @@ def app_csv_rows(apps: Iterable[App], months: Months) -> Iterator[list[Any]]:
                 _stamp(app.updated_at),
             ]
         )
-
-
-def usage_csv_rows(apps: Iterable[App], months: Months) -> Iterator[list[Any]]:
-    """The usage page as CSV rows, header first."""
-    yield ["app_id", "description", "status", *_usage_header(months)]
-    for app in apps:
-        yield guarded_row([app.id, app.description, app.status, *_usage_cells(app, months)])
 
 
 def unreadable_csv_rows(apps: Iterable[UnreadableApp], *, status_at: int) -> Iterator[list[Any]]:

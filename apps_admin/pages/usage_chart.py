@@ -1,7 +1,6 @@
-"""Geometry of the server-rendered SVG usage chart: one panel per metric, one bar per month.
-
-Signaling counts connections and TURN and SFU count gigabytes, so each metric gets its own panel
-and scale rather than sharing an axis that would make one of them invisible.
+"""Geometry of the server-rendered SVG usage chart, one bar per month in two panels: TURN and SFU
+stacked (both gigabytes, both billed), and signaling (a count of connections) on its own scale
+rather than sharing an axis that would make one or the other invisible.
 """
 
 from __future__ import annotations
@@ -9,28 +8,22 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.utils import formats, translation
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import pgettext
 
-from apps_admin.ecl.types import MonthUsage
+from apps_admin.usage_report import Usage
 
-PANEL_WIDTH = 220
-PANEL_GAP = 20
-PLOT_TOP = 40  # room for the panel title and the tallest bar's value
-PLOT_HEIGHT = 120
-LABEL_HEIGHT = 36  # month labels under the bars
+SLOT = 44  # horizontal room of one month
+PANEL_MIN_WIDTH = 220
+PANEL_GAP = 36
+PLOT_TOP = 44  # room for the panel title, the legend and the tallest bar's value
+PLOT_HEIGHT = 140
+LABEL_HEIGHT = 40  # month and year under the bars
 HEIGHT = PLOT_TOP + PLOT_HEIGHT + LABEL_HEIGHT
-# (key, title, unit): the titles and the unit of signaling are lazy translations; TURN, SFU and
-# GB read the same in every language.
-METRICS: tuple[tuple[str, str | Promise, str | Promise], ...] = (
-    ("signaling", gettext_lazy("Signaling"), gettext_lazy("connections")),
-    ("turn", "TURN", "GB"),
-    ("sfu", "SFU", "GB"),
-)
 
 
 def amount(value: float) -> str:
@@ -65,14 +58,25 @@ def _separators_vary() -> bool:
 
 
 @dataclass(frozen=True)
-class Bar:
-    month: str
+class Segment:
+    """One metric's part of a bar (TURN under SFU in the gigabytes panel)."""
+
+    key: str
     value: float
-    text: str
-    x: float
     y: float
-    width: float
     height: float
+
+
+@dataclass(frozen=True)
+class Bar:
+    month: str  # 2026-01
+    label: str  # 01
+    year: str  # under January and the first bar, else ""
+    text: str  # the bar's value, above it
+    tooltip: str
+    x: float
+    width: float
+    segments: tuple[Segment, ...]
 
     @property
     def centre(self) -> float:
@@ -80,20 +84,21 @@ class Bar:
 
     @property
     def value_y(self) -> float:
-        return round(self.y - 4, 1)
+        return round(min(s.y for s in self.segments) - 4, 1)
 
 
 @dataclass(frozen=True)
 class Panel:
     key: str
-    title: str | Promise
-    unit: str | Promise
+    title: str
     x: float
+    width: float
     bars: tuple[Bar, ...]
+    legend: tuple[tuple[str, str, float], ...] = ()  # (key, name, x) of each stacked metric
 
     @property
     def right(self) -> float:
-        return self.x + PANEL_WIDTH
+        return self.x + self.width
 
 
 @dataclass(frozen=True)
@@ -102,43 +107,92 @@ class Chart:
     height: int
     baseline: float
     label_y: float
+    year_y: float
     panels: tuple[Panel, ...]
     description: str  # the data in words, for screen readers (the SVG's <desc>)
+    show_values: bool  # room for each bar's value above it
 
 
-def chart(usage: Sequence[MonthUsage]) -> Chart:
-    months = list(usage)
-    slot = PANEL_WIDTH / max(1, len(months))
-    bar_width = min(48.0, slot * 0.6)
-    panels = []
-    sentences = []
-    for index, (key, title, unit) in enumerate(METRICS):
-        left = index * (PANEL_WIDTH + PANEL_GAP)
-        values = [getattr(m, key) for m in months]
-        top = max(values, default=0) or 1
-        bars = []
-        for position, (month, value) in enumerate(zip(months, values, strict=True)):
-            height = round(PLOT_HEIGHT * value / top, 1)
-            bars.append(
-                Bar(
-                    month=month.month,
-                    value=value,
-                    text=amount(value),
-                    x=round(left + position * slot + (slot - bar_width) / 2, 1),
-                    y=round(PLOT_TOP + PLOT_HEIGHT - height, 1),
-                    width=round(bar_width, 1),
-                    height=height,
-                )
-            )
-        panels.append(Panel(key, title, unit, left, tuple(bars)))
-        separator = pgettext("list separator", ", ")
-        listed = separator.join(f"{b.month}: {b.text} {unit}" for b in bars) or _("no data")
-        sentences.append(_("%(metric)s: %(values)s.") % {"metric": title, "values": listed})
+def chart(months: Sequence[tuple[date, Usage]]) -> Chart:
+    """The chart of `months` (oldest first): a tenant's totals, or one app's usage."""
+    width = max(PANEL_MIN_WIDTH, SLOT * len(months))
+    panels = (
+        _panel("gigabytes", _("TURN and SFU (GB)"), 0, width, months, ("turn", "sfu")),
+        _panel(
+            "signaling",
+            _("Signaling (connections)"),
+            width + PANEL_GAP,
+            width,
+            months,
+            ("signaling",),
+        ),
+    )
+    separator = pgettext("list separator", ", ")
+
+    def sentence(title: str, metric: str) -> str:
+        listed = separator.join(
+            f"{month:%Y-%m}: {amount(getattr(usage, metric))}" for month, usage in months
+        )
+        return _("%(metric)s: %(values)s.") % {"metric": title, "values": listed or _("no data")}
+
+    description = " ".join(
+        (
+            sentence(_("TURN (GB)"), "turn"),
+            sentence(_("SFU (GB)"), "sfu"),
+            sentence(_("Signaling (connections)"), "signaling"),
+        )
+    )
     return Chart(
-        width=len(METRICS) * PANEL_WIDTH + (len(METRICS) - 1) * PANEL_GAP,
+        width=int(2 * width + PANEL_GAP),
         height=HEIGHT,
         baseline=PLOT_TOP + PLOT_HEIGHT,
         label_y=PLOT_TOP + PLOT_HEIGHT + 16,
-        panels=tuple(panels),
-        description=" ".join(sentences),
+        year_y=PLOT_TOP + PLOT_HEIGHT + 32,
+        panels=panels,
+        description=description,
+        show_values=width / max(1, len(months)) >= SLOT,
     )
+
+
+def _panel(
+    key: str,
+    title: str,
+    left: float,
+    width: float,
+    months: Sequence[tuple[date, Usage]],
+    metrics: tuple[str, ...],
+) -> Panel:
+    slot = width / max(1, len(months))
+    bar_width = round(min(40.0, slot * 0.7), 1)
+    top = max((sum(getattr(u, m) for m in metrics) for _month, u in months), default=0) or 1
+    bars = []
+    for position, (month, usage) in enumerate(months):
+        segments, floor = [], PLOT_TOP + PLOT_HEIGHT
+        for metric in metrics:
+            value = getattr(usage, metric)
+            height = round(PLOT_HEIGHT * value / top, 1)
+            floor = round(floor - height, 1)
+            segments.append(Segment(metric, value, floor, height))
+        total = sum(s.value for s in segments)
+        parts = " + ".join(f"{_NAMES[s.key]} {amount(s.value)}" for s in segments)
+        bars.append(
+            Bar(
+                month=f"{month:%Y-%m}",
+                label=f"{month:%m}",
+                year=f"{month:%Y}" if position == 0 or month.month == 1 else "",
+                text=amount(total),
+                tooltip=f"{month:%Y-%m}: {parts if len(segments) > 1 else amount(total)}",
+                x=round(left + position * slot + (slot - bar_width) / 2, 1),
+                width=bar_width,
+                segments=tuple(segments),
+            )
+        )
+    legend = ()
+    if len(metrics) > 1:
+        legend = tuple(
+            (metric, _NAMES[metric], left + index * 64) for index, metric in enumerate(metrics)
+        )
+    return Panel(key, title, left, width, tuple(bars), legend)
+
+
+_NAMES = {"turn": "TURN", "sfu": "SFU", "signaling": ""}

@@ -4,7 +4,8 @@
         --base-url http://127.0.0.1:8000 --username admin [--out docs/screenshots]
 
 Writes apps-list.png (the demo tenant's apps on a 1366-pixel laptop), app-detail.png (an app with
-usage), audit-log.png (the tenant's audit log) and apps-phone.png (the apps list on a phone).
+usage), audit-log.png (the tenant's audit log), apps-phone.png (the apps list on a phone) and
+usage-year.png (the tenant's usage over the last 12 months).
 """
 
 import argparse
@@ -62,6 +63,9 @@ def main() -> None:
         phone.goto(apps)
         phone.wait_for_selector("#result_list")
         phone.screenshot(path=str(out / "apps-phone.png"))
+        page.locator(".tenant-nav").get_by_role("link", name="Usage").click()
+        page.wait_for_selector("#usage_list")
+        page.screenshot(path=str(out / "usage-year.png"))
         browser.close()
     print(f"Wrote the screenshots to {out}")
 

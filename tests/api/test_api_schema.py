@@ -24,6 +24,7 @@ OPERATIONS = {
     ("/api/tenants/{tenant_id}/apps/{app_id}/secretkey", "post"): {
         200, 401, 403, 404, 429, 502, 503, 504,
     },
+    ("/api/tenants/{tenant_id}/usage", "get"): {200, 400, 401, 403, 404, 502, 503, 504},
 }  # fmt: skip
 APP_FIELDS = {
     "description",

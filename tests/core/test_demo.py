@@ -33,3 +33,20 @@ def test_the_demo_members_are_made_once_with_passwords_shown_once(tenant):
 def test_an_unknown_tenant_is_refused(db):
     with pytest.raises(CommandError, match="No tenant"):
         call_command("demo_members", "f" * 32)
+
+
+def test_the_demo_tenant_comes_with_a_year_of_usage_history(tenant, emulator, emulator_server):
+    from django.utils import timezone
+
+    from apps_admin.management.commands.rundemo import _record_a_year
+    from apps_admin.models import UsageMonth
+    from apps_admin.usage_history import add_months
+
+    demo = {"ECL_API_URL": emulator_server.control.api_url, "ECL_TENANT_ID": tenant.tenant_id}
+    _record_a_year(demo)
+    this_month = timezone.localdate().replace(day=1)
+    months = set(UsageMonth.objects.filter(tenant=tenant).values_list("month", flat=True))
+    # A run in each of the 11 months before this one (each reporting the month before it too),
+    # and one now: this month and the 12 before it.
+    assert months == {add_months(this_month, -back) for back in range(13)}
+    assert emulator.config().get("now") is None  # the emulator's clock is the real one again

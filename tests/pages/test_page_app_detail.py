@@ -7,6 +7,7 @@ from django.test import override_settings
 
 from apps_admin import ecl
 from apps_admin.models import AuditEvent
+from apps_admin.pages.usage_chart import amount
 
 pytestmark = pytest.mark.django_db
 
@@ -57,13 +58,18 @@ def test_viewer_sees_every_field_with_one_upstream_call(client_as, tenant, app, 
 
 def test_usage_is_a_table_and_an_accessible_svg_chart(client_as, tenant, app):
     html = client_as("viewer").get(url(tenant, app.id)).content.decode()
-    for month in app.usage:
-        assert f'<th scope="row">{month.month}</th>' in html
+    previous, current = (month.month.replace("/", "-") for month in app.usage)
+    assert f'<th scope="row">{previous}</th>' in html
+    assert f'<th scope="row">{current}<span class="quiet"> (so far)</span></th>' in html
     svg = re.search(r"<svg[^>]*role=\"img\"[^>]*>.*?</svg>", html, re.S).group(0)
     assert 'aria-labelledby="usage-chart-title usage-chart-desc"' in svg
-    assert '<title id="usage-chart-title">' in svg and '<desc id="usage-chart-desc">' in svg
-    assert "Signaling:" in svg and "TURN:" in svg and "SFU:" in svg
-    assert svg.count("<rect") == 3 * len(app.usage)
+    assert '<title id="usage-chart-title">Usage of ' in svg
+    assert '<desc id="usage-chart-desc">' in svg
+    turn = app.usage[-1].turn
+    assert f"TURN (GB): {previous}: " in svg and f"{current}: {amount(turn)}" in svg
+    assert "SFU (GB): " in svg and "Signaling (connections): " in svg
+    # Per month: TURN and SFU stacked, signaling apart; and the legend's two swatches.
+    assert svg.count("<rect") == 3 * len(app.usage) + 2
     assert "style=" not in svg
 
 
@@ -192,7 +198,7 @@ def test_an_app_without_usage_says_so_instead_of_empty_charts(client_as, tenant)
     app = ecl.app_create(tenant, {"description": "Unused"})  # ECL reports months of zeros
     assert app.usage and not any(m.signaling or m.turn or m.sfu for m in app.usage)
     html = client_as("viewer").get(url(tenant, app.id)).content.decode()
-    assert "No usage yet: ECL reports none for this app this month or last." in html
+    assert "No usage yet: neither ECL nor the portal's record has any" in html
     assert "<svg" not in html.split('id="usage-heading"')[1].split("</section>")[0]
 
 

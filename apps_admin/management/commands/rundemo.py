@@ -1,6 +1,6 @@
 """`make run`: migrate, create the demo superuser, start the ECL emulator with its demo tenant,
-register that tenant with a viewer and an editor, and serve the portal until Ctrl-C, which stops
-everything started here."""
+register that tenant with a viewer, an editor and a year of usage history, and serve the portal
+until Ctrl-C, which stops everything started here."""
 
 import os
 import signal
@@ -10,6 +10,11 @@ import sys
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from apps_admin import usage_history
+from apps_admin.models import Tenant
+from ecl_emulator.control import EmulatorControl
 
 
 class Command(BaseCommand):
@@ -87,6 +92,23 @@ class Command(BaseCommand):
         finally:
             del os.environ["ECL_API_SECRET"]
         call_command("demo_members", demo["ECL_TENANT_ID"])
+        _record_a_year(demo)
+
+
+def _record_a_year(demo: dict[str, str]) -> None:
+    """A year of usage history for the demo tenant: `record_usage` at the middle of each of the
+    last 12 months of the emulator's clock, then now, as an hourly job would have."""
+    control = EmulatorControl(demo["ECL_API_URL"])
+    tenant = Tenant.objects.get(tenant_id=demo["ECL_TENANT_ID"])
+    this_month = timezone.localdate().replace(day=1)
+    try:
+        for back in range(11, 0, -1):
+            month = usage_history.add_months(this_month, -back)
+            control.set_config(now=f"{month:%Y-%m}-15T12:00:00+09:00")
+            usage_history.record(tenant)
+    finally:
+        control.set_config(now=None)
+    usage_history.record(tenant)
 
 
 def _allow(origin: str) -> None:

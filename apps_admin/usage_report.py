@@ -1,0 +1,285 @@
+"""Reading the usage history back: what every app used in each month of a range, the months
+recorded by `record_usage` merged with ECL's live list.
+
+ECL's months are newer than any record of them, so they replace the recorded ones, except a
+final month, whose recorded value stays (a final month is never lowered). The page reads a
+10,000-app tenant in a fixed number of queries (`summarize` then `months_of` for the page shown);
+the API and the CSV read every row of the range (`history`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, NamedTuple
+
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.expressions import Combinable
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps_admin import ecl
+from apps_admin.models import Tenant, UsageMonth
+from apps_admin.usage_history import METRICS, add_months, month_of, months_between
+
+# What the page's table shows per month: TURN and SFU are billed (by the gigabyte), so their
+# sum comes first.
+TABLE_METRICS = ("billed", "turn", "sfu", "signaling")
+LONGEST_RANGE = 60  # months one page or answer covers
+
+
+class Usage(NamedTuple):
+    """One app's usage in one month."""
+
+    signaling: float = 0
+    turn: float = 0
+    sfu: float = 0
+    final: bool = False  # the month has ended and its value is complete
+
+    def of(self, metric: str) -> float:
+        return self.turn + self.sfu if metric == "billed" else getattr(self, metric)
+
+
+NOTHING = Usage()
+
+
+class RangeError(ValueError):
+    """A month range a person asked for that cannot be shown; the message says why, `field`
+    which end ("from" or "to") is wrong."""
+
+    def __init__(self, message: str, field: str = "from") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def parse_month(text: str) -> date | None:
+    """`2026-01` as the first day of that month; None for anything else."""
+    year, dash, number = text.strip().partition("-")
+    if not (dash and len(year) == 4 and year.isdigit() and number.isdigit() and len(number) == 2):
+        return None
+    if not 1 <= int(number) <= 12 or int(year) < 2000:
+        return None
+    return date(int(year), int(number), 1)
+
+
+def month_range(
+    first: str | None, last: str | None, today: date | None = None
+) -> tuple[date, date]:
+    """The months `?from=YYYY-MM&to=YYYY-MM` asks for: by default the last 12, this one
+    included; either end alone extends 12 months from it. Raises RangeError."""
+    this_month = (today or timezone.localdate()).replace(day=1)
+    start = parse_month(first) if first else None
+    end = parse_month(last) if last else None
+    for text, month, end_name in ((first, start, "from"), (last, end, "to")):
+        if text and month is None:
+            message = _("Months are written YYYY-MM, for example 2026-01.")
+            raise RangeError(message, end_name)
+    if start is None:
+        end = end or this_month
+        start = add_months(end, -11)
+    elif end is None:
+        end = min(add_months(start, 11), max(start, this_month))
+    if start > end:
+        raise RangeError(_("The first month comes after the last."), "to")
+    if len(months_between(start, end)) > LONGEST_RANGE:
+        raise RangeError(_("A range covers at most %(count)d months.") % {"count": LONGEST_RANGE})
+    return start, end
+
+
+def live_months(app: ecl.App, first: date, last: date) -> dict[date, Usage]:
+    """The months of `first`..`last` ECL reports for the app."""
+    months = {}
+    for key, counts in app.usage_summary.items():
+        month = month_of(key)
+        if month is not None and first <= month <= last:
+            months[month] = Usage(counts.signaling, counts.turn, counts.sfu)
+    return months
+
+
+def _merged(recorded: Usage | None, live: Usage | None) -> Usage:
+    if recorded is not None and (recorded.final or live is None):
+        return recorded
+    return live or NOTHING
+
+
+# --- Every row of a range: the API and the CSV ----------------------------------------------
+
+
+@dataclass
+class AppHistory:
+    app_id: str
+    description: str
+    deleted: bool  # recorded, and no longer in ECL's list
+    months: dict[date, Usage] = field(default_factory=dict)
+
+
+def history(
+    tenant: Tenant,
+    first: date,
+    last: date,
+    live: Iterable[ecl.App] = (),
+    *,
+    app_id: str | None = None,
+) -> list[AppHistory]:
+    """Every app with usage recorded in the range or in ECL's list (or only `app_id`), in id
+    order: one query."""
+    apps: dict[str, AppHistory] = {}
+    rows = UsageMonth.objects.filter(tenant=tenant, month__range=(first, last))
+    if app_id is not None:
+        rows = rows.filter(app_id=app_id)
+    rows = rows.order_by("month").values_list("app_id", "description", "month", *METRICS, "final")
+    for row_app, description, month, signaling, turn, sfu, final in rows.iterator(chunk_size=5000):
+        entry = apps.get(row_app)
+        if entry is None:
+            entry = apps[row_app] = AppHistory(row_app, description, deleted=True)
+        entry.description = description or entry.description  # the latest month's
+        entry.months[month] = Usage(signaling, turn, sfu, final)
+    for app in live:
+        entry = apps.get(app.id)
+        if entry is None:
+            entry = apps[app.id] = AppHistory(app.id, app.description, deleted=False)
+        entry.deleted, entry.description = False, app.description
+        for month, usage in live_months(app, first, last).items():
+            entry.months[month] = _merged(entry.months.get(month), usage)
+    return sorted(apps.values(), key=lambda entry: id_order(entry.app_id))
+
+
+def id_order(app_id: str) -> tuple[int, int, str]:
+    """Numeric ids in numeric order (ECL's are numbers), anything else after them."""
+    return (0, int(app_id), "") if app_id.isdigit() else (1, 0, app_id)
+
+
+def app_months(tenant: Tenant, app: ecl.App, count: int = 12) -> list[tuple[date, Usage]]:
+    """One app's last `count` months, oldest first: the month ECL reports last and before."""
+    reported = [m for m in map(month_of, app.usage_summary) if m is not None]
+    last = max(reported or [timezone.localdate().replace(day=1)])
+    first = add_months(last, -(count - 1))
+    found = history(tenant, first, last, live=[app], app_id=app.id)
+    return sorted(found[0].months.items()) if found else []
+
+
+# --- A page of a large tenant: aggregates, then the months of the apps shown ----------------
+
+
+def _amount(metric: str) -> Combinable:
+    return F("turn") + F("sfu") if metric == "billed" else F(metric)
+
+
+@dataclass
+class Line:
+    """One app in the page's table: enough to sort every app before reading any page's months."""
+
+    app_id: str
+    description: str
+    deleted: bool
+    status: str  # ECL's status of a live app, "" for a deleted one
+    total: float  # of the table's metric over the range
+    month_value: float = 0  # of the table's metric in the month the table is sorted by
+
+
+@dataclass
+class Summary:
+    months: list[date]
+    totals: dict[date, Usage]  # every app's usage by month (the chart)
+    lines: list[Line]  # every app, in id order
+    recorded: bool  # anything recorded for the tenant, in any month
+
+    def total(self, metric: str) -> float:
+        return sum(usage.of(metric) for usage in self.totals.values())
+
+
+def summarize(
+    tenant: Tenant,
+    live: Sequence[ecl.App],
+    first: date,
+    last: date,
+    metric: str,
+    sort_month: date | None = None,
+) -> Summary:
+    """Totals by month and one line per app, for any number of apps, in three queries.
+
+    ECL's months (`shared`: any a live app reports) are read from the database apart, per app,
+    so that each live app's recorded value of them can be replaced by ECL's.
+    """
+    months = months_between(first, last)
+    reported = {app.id: live_months(app, first, last) for app in live}
+    shared = sorted({month for by_month in reported.values() for month in by_month})
+    rows = UsageMonth.objects.filter(tenant=tenant, month__range=(first, last))
+
+    totals = {month: NOTHING for month in months}
+    by_month = rows.values("month").annotate(*(Sum(m) for m in METRICS)).order_by()
+    for entry in by_month.values_list("month", "signaling__sum", "turn__sum", "sfu__sum"):
+        totals[entry[0]] = Usage(*(value or 0 for value in entry[1:]))
+
+    aggregates: dict[str, Any] = {"total": Sum(_amount(metric))}
+    for index, month in enumerate(shared):
+        in_month = Q(month=month)
+        aggregates.update({f"m{index}_{m}": Sum(m, filter=in_month) for m in METRICS})
+        aggregates[f"m{index}_final"] = Count("pk", filter=in_month & Q(final=True))
+    if sort_month is not None and sort_month not in shared:
+        aggregates["sorted"] = Sum(_amount(metric), filter=Q(month=sort_month))
+    latest = UsageMonth.objects.filter(tenant=tenant, app_id=OuterRef("app_id")).order_by("-month")
+    per_app = {
+        entry["app_id"]: entry
+        for entry in rows.values("app_id")
+        .annotate(last_description=Subquery(latest.values("description")[:1]), **aggregates)
+        .order_by()
+    }
+    recorded = bool(per_app) or UsageMonth.objects.filter(tenant=tenant).exists()
+
+    def recorded_in(entry: Mapping[str, Any] | None, index: int) -> Usage | None:
+        if entry is None or entry[f"m{index}_signaling"] is None:
+            return None
+        values = (entry[f"m{index}_{m}"] for m in METRICS)
+        return Usage(*values, final=entry[f"m{index}_final"] > 0)
+
+    lines = []
+    for app in live:
+        entry = per_app.pop(app.id, None)
+        total = entry["total"] or 0 if entry else 0
+        month_value = entry.get("sorted") or 0 if entry else 0
+        for index, month in enumerate(shared):
+            usage = reported[app.id].get(month)
+            if usage is None:
+                continue
+            before = recorded_in(entry, index)
+            after = _merged(before, usage)
+            total += after.of(metric) - (before.of(metric) if before else 0)
+            if month == sort_month:
+                month_value = after.of(metric)
+            totals[month] = _add(totals[month], after, before)
+        lines.append(Line(app.id, app.description, False, app.status, total, month_value))
+    for app_id, entry in per_app.items():  # recorded, and gone from ECL's list
+        month_value = entry.get("sorted") or 0
+        if sort_month in shared:
+            before = recorded_in(entry, shared.index(sort_month))
+            month_value = before.of(metric) if before else 0
+        description = entry["last_description"] or ""
+        lines.append(Line(app_id, description, True, "", entry["total"] or 0, month_value))
+    lines.sort(key=lambda line: id_order(line.app_id))
+    return Summary(months, totals, lines, recorded)
+
+
+def _add(total: Usage, after: Usage, before: Usage | None) -> Usage:
+    """`total` with one app's recorded month (`before`) replaced by its merged one (`after`)."""
+    before = before or NOTHING
+    return Usage(*(t + a - b for t, a, b in zip(total[:3], after[:3], before[:3], strict=True)))
+
+
+def months_of(
+    tenant: Tenant, lines: Sequence[Line], live: Mapping[str, ecl.App], first: date, last: date
+) -> dict[str, dict[date, Usage]]:
+    """The months of the apps of one page (`lines`), by app id: one query."""
+    found: dict[str, dict[date, Usage]] = {line.app_id: {} for line in lines}
+    rows = UsageMonth.objects.filter(
+        tenant=tenant, app_id__in=list(found), month__range=(first, last)
+    ).values_list("app_id", "month", *METRICS, "final")
+    for app_id, month, signaling, turn, sfu, final in rows:
+        found[app_id][month] = Usage(signaling, turn, sfu, final)
+    for app_id, months in found.items():
+        app = live.get(app_id)
+        if app is not None:
+            for month, usage in live_months(app, first, last).items():
+                months[month] = _merged(months.get(month), usage)
+    return found
