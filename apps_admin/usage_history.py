@@ -9,6 +9,7 @@ app deleted since, a month past ECL's window); a final month's values are never 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ BATCH = 1000  # rows per INSERT: under SQLite's 32,766 parameters (9 a row)
 METRICS = ("signaling", "turn", "sfu")
 
 
+@functools.lru_cache(maxsize=1024)
 def month_of(key: str) -> date | None:
     """ECL's `YYYY/MM` as the first day of that month; None for a key that is not a month."""
     try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.expressions import Combinable
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -182,7 +182,7 @@ class Line:
 class Summary:
     months: list[date]
     totals: dict[date, Usage]  # every app's usage by month (the chart)
-    lines: list[Line]  # every app, in id order
+    lines: list[Line]  # every app: ECL's in its order, then the deleted ones
     recorded: bool  # anything recorded for the tenant, in any month
 
     def total(self, metric: str) -> float:
@@ -212,52 +212,57 @@ def summarize(
     for entry in by_month.values_list("month", "signaling__sum", "turn__sum", "sfu__sum"):
         totals[entry[0]] = Usage(*(value or 0 for value in entry[1:]))
 
-    aggregates: dict[str, Any] = {"total": Sum(_amount(metric))}
-    for index, month in enumerate(shared):
+    # One line per recorded app: the total, then (signaling, turn, sfu, finals) of each shared
+    # month, then the sorted month's value; tuples, as 10,000 dictionaries would cost more.
+    aggregates: list[Any] = [Max("description"), Sum(_amount(metric))]
+    for month in shared:
         in_month = Q(month=month)
-        aggregates.update({f"m{index}_{m}": Sum(m, filter=in_month) for m in METRICS})
-        aggregates[f"m{index}_final"] = Count("pk", filter=in_month & Q(final=True))
-    if sort_month is not None and sort_month not in shared:
-        aggregates["sorted"] = Sum(_amount(metric), filter=Q(month=sort_month))
-    latest = UsageMonth.objects.filter(tenant=tenant, app_id=OuterRef("app_id")).order_by("-month")
+        aggregates += [Sum(m, filter=in_month) for m in METRICS]
+        aggregates.append(Count("pk", filter=in_month & Q(final=True)))
+    sorted_apart = sort_month is not None and sort_month not in shared
+    if sorted_apart:
+        aggregates.append(Sum(_amount(metric), filter=Q(month=sort_month)))
+    names = {f"a{index}": aggregate for index, aggregate in enumerate(aggregates)}
     per_app = {
-        entry["app_id"]: entry
-        for entry in rows.values("app_id")
-        .annotate(last_description=Subquery(latest.values("description")[:1]), **aggregates)
+        app_id: values
+        for app_id, *values in rows.values("app_id")
+        .annotate(**names)
         .order_by()
+        .values_list("app_id", *names)
     }
     recorded = bool(per_app) or UsageMonth.objects.filter(tenant=tenant).exists()
 
-    def recorded_in(entry: Mapping[str, Any] | None, index: int) -> Usage | None:
-        if entry is None or entry[f"m{index}_signaling"] is None:
+    def recorded_in(values: list[Any] | None, index: int) -> Usage | None:
+        start = 2 + 4 * index
+        if values is None or values[start] is None:
             return None
-        values = (entry[f"m{index}_{m}"] for m in METRICS)
-        return Usage(*values, final=entry[f"m{index}_final"] > 0)
+        signaling, turn, sfu, finals = values[start : start + 4]
+        return Usage(signaling, turn, sfu, finals > 0)
 
+    sort_index = shared.index(sort_month) if sort_month in shared else -1
     lines = []
     for app in live:
-        entry = per_app.pop(app.id, None)
-        total = entry["total"] or 0 if entry else 0
-        month_value = entry.get("sorted") or 0 if entry else 0
+        values = per_app.pop(app.id, None)
+        total = (values[1] or 0) if values else 0
+        month_value = (values[-1] or 0) if values and sorted_apart else 0
         for index, month in enumerate(shared):
+            before = recorded_in(values, index)
             usage = reported[app.id].get(month)
-            if usage is None:
-                continue
-            before = recorded_in(entry, index)
-            after = _merged(before, usage)
-            total += after.of(metric) - (before.of(metric) if before else 0)
-            if month == sort_month:
-                month_value = after.of(metric)
-            totals[month] = _add(totals[month], after, before)
+            after = before if usage is None else _merged(before, usage)
+            if after is not before:
+                total += after.of(metric) - (before.of(metric) if before else 0)
+                totals[month] = _add(totals[month], after, before)
+            if index == sort_index:
+                month_value = after.of(metric) if after else 0
         lines.append(Line(app.id, app.description, False, app.status, total, month_value))
-    for app_id, entry in per_app.items():  # recorded, and gone from ECL's list
-        month_value = entry.get("sorted") or 0
-        if sort_month in shared:
-            before = recorded_in(entry, shared.index(sort_month))
+    for app_id, values in per_app.items():  # recorded, and gone from ECL's list
+        month_value = (values[-1] or 0) if sorted_apart else 0
+        if sort_index >= 0:
+            before = recorded_in(values, sort_index)
             month_value = before.of(metric) if before else 0
-        description = entry["last_description"] or ""
-        lines.append(Line(app_id, description, True, "", entry["total"] or 0, month_value))
-    lines.sort(key=lambda line: id_order(line.app_id))
+        # The largest of its descriptions, to sort by; `months_of` puts the latest one on the
+        # lines shown.
+        lines.append(Line(app_id, values[0] or "", True, "", values[1] or 0, month_value))
     return Summary(months, totals, lines, recorded)
 
 
@@ -270,13 +275,21 @@ def _add(total: Usage, after: Usage, before: Usage | None) -> Usage:
 def months_of(
     tenant: Tenant, lines: Sequence[Line], live: Mapping[str, ecl.App], first: date, last: date
 ) -> dict[str, dict[date, Usage]]:
-    """The months of the apps of one page (`lines`), by app id: one query."""
+    """The months of the apps of one page (`lines`), by app id: one query. A deleted app's line
+    gets the description of its latest month."""
     found: dict[str, dict[date, Usage]] = {line.app_id: {} for line in lines}
-    rows = UsageMonth.objects.filter(
-        tenant=tenant, app_id__in=list(found), month__range=(first, last)
-    ).values_list("app_id", "month", *METRICS, "final")
-    for app_id, month, signaling, turn, sfu, final in rows:
+    described = {}
+    rows = (
+        UsageMonth.objects.filter(tenant=tenant, app_id__in=list(found), month__range=(first, last))
+        .order_by("month")
+        .values_list("app_id", "description", "month", *METRICS, "final")
+    )
+    for app_id, description, month, signaling, turn, sfu, final in rows:
         found[app_id][month] = Usage(signaling, turn, sfu, final)
+        described[app_id] = description
+    for line in lines:
+        if line.deleted and described.get(line.app_id):
+            line.description = described[line.app_id]
     for app_id, months in found.items():
         app = live.get(app_id)
         if app is not None:

@@ -1,19 +1,27 @@
-"""`make bench`: the portal's cost on top of the ECL API, side by side in one run.
+"""`make bench`: the portal's cost on top of the ECL API, side by side in one run, against the
+targets of TARGETS.
 
 Starts the emulator (50 ms added to every answer) with two tenants, the portal under gunicorn
-(2 workers with threads; Redis cache when one answers), then alternates direct and portal
-requests so drift hits both sides, and writes bench/results.json.
+(2 workers with threads; Redis cache when one answers), records a year of usage history for each
+tenant, sends 32 concurrent requests to each with a cold token cache, then alternates direct and
+portal requests so drift hits both sides, prints each target as met or not met and writes
+bench/results.json. Both sides are timed to the whole body received, neither parses it.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
+import itertools
 import json
 import os
 import platform
+import re
 import statistics
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,13 +77,64 @@ class PortalClient:
         session_id = answer.cookies.get("sessionid")
         if answer.status_code != 302 or not session_id:
             raise RuntimeError(f"cannot log in to the portal: {answer.status_code}")
+        csrf = answer.cookies.get("csrftoken", csrf)  # rotated at login
         # Secure cookies are not sent over http by requests; send them as the proxy would.
-        self.session.headers.update({**HTTPS, "Cookie": f"sessionid={session_id}"})
+        self.origin = origin
+        self.session.headers.update(
+            {**HTTPS, "Cookie": f"sessionid={session_id}; csrftoken={csrf}"}
+        )
 
     def page(self, path: str) -> requests.Response:
         response = self.session.get(self.base_url + path, allow_redirects=False)
         response.raise_for_status()
         return response
+
+    def form(self, path: str) -> list[tuple[str, str]]:
+        """The fields of the page's form that holds a `snapshot` (the edit form), as sent."""
+        return form_fields(self.page(path).text)
+
+    def post(self, path: str, fields: list[tuple[str, str]]) -> requests.Response:
+        response = self.session.post(
+            self.base_url + path,
+            data=fields,
+            headers={"Referer": self.origin + path},
+            allow_redirects=False,
+        )
+        if response.status_code != 302:
+            raise RuntimeError(f"POST {path} answered {response.status_code}")
+        return response
+
+
+_FORM = re.compile(r"<form[^>]*>(?:(?!</form>).)*name=\"snapshot\".*?</form>", re.S)
+_INPUT = re.compile(r"<input\b([^>]*)>")
+_TEXTAREA = re.compile(r"<textarea\b([^>]*)>(.*?)</textarea>", re.S)
+_SELECT = re.compile(r"<select\b([^>]*)>(.*?)</select>", re.S)
+_SELECTED = re.compile(r"<option\b[^>]*value=\"([^\"]*)\"[^>]*\bselected\b")
+_ATTRIBUTE = re.compile(r'([\w-]+)(?:="([^"]*)")?')
+
+
+def form_fields(page: str) -> list[tuple[str, str]]:
+    """What a browser would send of the edit form: inputs (checked boxes only), text areas and
+    the selected options, enough for the benchmark's save."""
+    form = _FORM.search(page)
+    if form is None:
+        raise RuntimeError("no edit form on the page")
+    fields = []
+    for attributes in _INPUT.findall(form.group(0)):
+        found = {k: html.unescape(v) for k, v in _ATTRIBUTE.findall(attributes)}
+        kind = found.get("type", "text")
+        if "name" not in found or kind in ("submit", "button", "file"):
+            continue
+        if kind in ("checkbox", "radio") and "checked" not in found:
+            continue
+        fields.append((found["name"], found.get("value", "")))
+    for attributes, text in _TEXTAREA.findall(form.group(0)):
+        found = dict(_ATTRIBUTE.findall(attributes))
+        fields.append((found["name"], html.unescape(text).lstrip("\n")))
+    for attributes, options in _SELECT.findall(form.group(0)):
+        found = dict(_ATTRIBUTE.findall(attributes))
+        fields += [(found["name"], html.unescape(value)) for value in _SELECTED.findall(options)]
+    return fields
 
 
 def timed(call) -> float:
@@ -103,6 +162,14 @@ def set_up(emulator_url: str, site: stack.Portal, sizes: tuple[Size, ...]) -> di
             credentials["api_key"],
             extra_env={"ECL_API_SECRET": credentials["api_secret"]},
         )
+        # A year of usage history, recorded as `make run` does for its demo tenant.
+        site.manage(
+            "shell",
+            "-c",
+            "from apps_admin.management.commands.rundemo import _record_a_year; "
+            f"_record_a_year({{'ECL_API_URL': '{emulator_url}', "
+            f"'ECL_TENANT_ID': '{credentials['tenant_id']}'}})",
+        )
         tenants[size.name] = credentials
     site.manage(
         "shell",
@@ -111,27 +178,72 @@ def set_up(emulator_url: str, site: stack.Portal, sizes: tuple[Size, ...]) -> di
         f"get_user_model().objects.create_superuser('bench', '', '{PASSWORD}')",
     )
     # The token is alone on the last line of the command's output.
-    token = site.manage("api_token", "bench", "--name", "bench").splitlines()[-1]
-    return {"control": control, "tenants": tenants, "token": token}
+    token = site.manage("api_token", "bench", "--name", "bench", "--scope", "write")
+    return {"control": control, "tenants": tenants, "token": token.splitlines()[-1]}
 
 
-def scenarios(emulator_url: str, client: PortalClient, tenant: dict, app_id: str, keystone: str):
+@dataclass(frozen=True)
+class Scenario:
+    run: Callable[[], object]
+    prepare: Callable[[], object] | None = None  # before each timed run, untimed
+
+
+def scenarios(
+    emulator_url: str, client: PortalClient, tenant: dict, app_id: str, keystone: str
+) -> dict[str, Scenario]:
     tid = tenant["tenant_id"]
     direct = requests.Session()
     direct.headers.update({"X-Auth-Token": keystone, "Content-Type": "application/json"})
+    app = f"/tenants/{tid}/apps/{app_id}"
+    numbers = itertools.count()
+    edit: list[tuple[str, str]] = []
+
+    def description() -> str:
+        return f"Bench save {next(numbers)}"  # always a change, so a save always writes
+
+    def open_edit_form() -> None:
+        edit[:] = [
+            (name, description() if name == "description" else value)
+            for name, value in client.form(f"{app}/edit/")
+        ]
+
+    year = "from={}&to={}".format(*usage_range())
     return {
-        "direct_list": lambda: direct.get(f"{emulator_url}/tenants/{tid}/apps?expandApps").json(),
-        "direct_get": lambda: direct.get(f"{emulator_url}/tenants/{tid}/apps/{app_id}").json(),
-        "page_list": lambda: client.page(f"/tenants/{tid}/apps/"),
-        "api_list": lambda: client.api.get(
-            f"{client.base_url}/api/tenants/{tid}/apps?expandApps"
-        ).json(),
-        "page_detail": lambda: client.page(f"/tenants/{tid}/apps/{app_id}/"),
-        "page_floor": lambda: client.page(f"/bench/floor/{tid}/{app_id}/"),
-        "api_get": lambda: client.api.get(
-            f"{client.base_url}/api/tenants/{tid}/apps/{app_id}"
-        ).json(),
+        "direct_list": Scenario(
+            lambda: direct.get(f"{emulator_url}/tenants/{tid}/apps?expandApps").content
+        ),
+        "direct_get": Scenario(lambda: direct.get(f"{emulator_url}{app}").content),
+        "direct_put": Scenario(
+            lambda: direct.put(f"{emulator_url}{app}", json={"description": description()}).content
+        ),
+        "page_list": Scenario(lambda: client.page(f"/tenants/{tid}/apps/").content),
+        "api_list": Scenario(
+            lambda: client.api.get(f"{client.base_url}/api/tenants/{tid}/apps?expandApps").content
+        ),
+        "page_detail": Scenario(lambda: client.page(f"{app}/").content),
+        "page_floor": Scenario(lambda: client.page(f"/bench/floor/{tid}/{app_id}/").content),
+        "api_get": Scenario(lambda: client.api.get(f"{client.base_url}/api{app}").content),
+        "page_save": Scenario(lambda: client.post(f"{app}/edit/", edit), prepare=open_edit_form),
+        "api_put": Scenario(
+            lambda: (
+                client.api.put(
+                    f"{client.base_url}/api{app}", json={"description": description()}
+                ).content
+            )
+        ),
+        "page_usage": Scenario(lambda: client.page(f"/tenants/{tid}/usage/?{year}").content),
+        "api_usage": Scenario(
+            lambda: client.api.get(f"{client.base_url}/api/tenants/{tid}/usage?{year}").content
+        ),
     }
+
+
+def usage_range() -> tuple[str, str]:
+    """The last 12 months, as the usage page shows them by default."""
+    today = time.localtime()
+    index = today.tm_year * 12 + today.tm_mon - 1
+    first = index - 11
+    return f"{first // 12:04d}-{first % 12 + 1:02d}", f"{today.tm_year:04d}-{today.tm_mon:02d}"
 
 
 BASELINE = {
@@ -140,16 +252,43 @@ BASELINE = {
     "page_detail": "direct_get",
     "page_floor": "direct_get",
     "api_get": "direct_get",
+    "page_save": "direct_put",
+    "api_put": "direct_put",
 }
+# Upstream calls each view makes: a save reads the app, then writes it.
+UPSTREAM_CALLS = {"page_save": 2, "api_put": 2}
+
+
+def cold_burst(client: PortalClient, tenant_id: str, control: EmulatorControl) -> dict:
+    """32 requests at once to a tenant whose token is in no cache: how many token requests."""
+    control.reset_stats()
+    paths = [f"/tenants/{tenant_id}/apps/", f"/api/tenants/{tenant_id}/apps"]
+    start = threading.Barrier(32)
+    statuses: list[int] = []
+
+    def one(number: int) -> None:
+        session = client.api if number % 2 else client.session
+        start.wait()
+        statuses.append(session.get(client.base_url + paths[number % 2]).status_code)
+
+    with ThreadPoolExecutor(32) as pool:
+        list(pool.map(one, range(32)))
+    return {
+        "requests": len(statuses),
+        "errors": sum(status != 200 for status in statuses),
+        "token_requests": control.stats()["auth_calls"],
+    }
 
 
 def measure(
     setup: dict, emulator_url: str, client: PortalClient, sizes: tuple[Size, ...]
-) -> tuple[dict, int]:
+) -> tuple[dict, dict]:
     control: EmulatorControl = setup["control"]
-    results, token_requests = {}, 0
+    results: dict = {}
+    tokens: dict = {}
     for size in sizes:
         tenant = setup["tenants"][size.name]
+        tokens[size.name] = {"cold_burst": cold_burst(client, tenant["tenant_id"], control)}
         keystone = issue_token(
             f"{emulator_url}/v3", tenant["tenant_id"], tenant["api_key"], tenant["api_secret"]
         )
@@ -161,18 +300,27 @@ def measure(
         )
         calls = scenarios(emulator_url, client, tenant, app_id, keystone)
         control.reset_stats()  # the direct side's own token request above is not the portal's
-        for call in calls.values():  # warm up: tokens, connections, caches
-            call()
-        token_requests += control.stats()["auth_calls"]
-        timings = {name: [] for name in calls}
-        upstream = {name: [] for name in calls}
+        for call in calls.values():  # warm up: connections, caches
+            if call.prepare:
+                call.prepare()
+            call.run()
+        portal_tokens = tokens[size.name]["cold_burst"]["token_requests"]
+        portal_tokens += control.stats()["auth_calls"]
+        timings: dict[str, list[float]] = {name: [] for name in calls}
+        upstream: dict[str, list[int]] = {name: [] for name in calls}
         for _ in range(size.rounds):
             for name, call in calls.items():  # alternating, so drift hits every side alike
+                if call.prepare:
+                    control.reset_stats()
+                    call.prepare()
+                    portal_tokens += control.stats()["auth_calls"]
                 control.reset_stats()
-                timings[name].append(timed(call))
+                timings[name].append(timed(call.run))
                 stats = control.stats()
-                token_requests += stats["auth_calls"]
+                if not name.startswith("direct"):
+                    portal_tokens += stats["auth_calls"]
                 upstream[name].append(stats["api_calls"])
+        tokens[size.name]["whole_run"] = portal_tokens
         for name in calls:
             p50 = statistics.median(timings[name])
             entry = {
@@ -183,7 +331,7 @@ def measure(
             if name in BASELINE:
                 entry["ratio_p50"] = round(p50 / statistics.median(timings[BASELINE[name]]), 3)
             results[f"{name}@{size.name}"] = entry
-    return results, token_requests
+    return results, tokens
 
 
 def throughput(client: PortalClient, path: str, *, clients: int, seconds: float) -> dict:
@@ -222,9 +370,10 @@ def run(*, tiny: bool, latency_ms: int, output: Path) -> dict:
         stack.portal(Path(workdir)) as site,
     ):
         setup = set_up(emulator_url, site, sizes)
+        site.clear_cache()  # the setup's tokens: the run starts cold
         client = PortalClient(site.base_url, setup["token"])
         setup["control"].reset_stats()
-        scenario_results, token_requests = measure(setup, emulator_url, client, sizes)
+        scenario_results, tokens = measure(setup, emulator_url, client, sizes)
         small = setup["tenants"][sizes[0].name]["tenant_id"]
         first_app = client.api.get(f"{site.base_url}/api/tenants/{small}/apps").json()[0]["id"]
         setup["control"].reset_stats()
@@ -235,7 +384,7 @@ def run(*, tiny: bool, latency_ms: int, output: Path) -> dict:
                 client, f"/tenants/{small}/apps/{first_app}/", clients=32, seconds=seconds
             ),
         }
-        token_requests += setup["control"].stats()["auth_calls"]
+        tokens[sizes[0].name]["whole_run"] += setup["control"].stats()["auth_calls"]
         peak = max(stack.peak_rss_mb(pid) for pid in site.worker_pids())
         results = {
             "env": {
@@ -246,14 +395,79 @@ def run(*, tiny: bool, latency_ms: int, output: Path) -> dict:
                 "latency_ms": latency_ms,
                 "gunicorn": "2 workers x 4 threads",
                 "tenants": {s.name: s.apps for s in sizes},
+                "usage_history_months": 13,
             },
             "scenarios": scenario_results,
-            "token_requests": token_requests,
+            "token_requests": tokens,
             "throughput": load,
             "worker_peak_rss_mb": round(peak, 1),
         }
+        results["targets"] = targets(results, sizes)
     output.write_text(json.dumps(results, indent=2) + "\n")
     return results
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    limit: float
+    scenarios: tuple[str, ...]  # scenario@size, each held to the limit
+    measure: str  # "ratio", "p50 ms", "MB" or "token requests"
+
+
+def target_list(sizes: tuple[Size, ...]) -> list[Target]:
+    """The targets of issue #20, at the run's sizes (the tiny run has one size for all)."""
+    small, large = sizes[0].name, sizes[-1].name
+    rows = (  # name, limit, measure, scenarios, size
+        ("API list and get, 200 apps", 1.10, "ratio", ("api_list", "api_get"), small),
+        (
+            "list page and detail page, 200 apps (floor + 5%)",
+            1.15,
+            "ratio",
+            ("page_list", "page_detail"),
+            small,
+        ),
+        ("API list and list page, 10,000 apps", 1.35, "ratio", ("api_list", "page_list"), large),
+        ("a save (GET + PUT), to a direct PUT", 2.15, "ratio", ("page_save", "api_put"), small),
+        (
+            "usage page and API over 12 months, 10,000 apps recorded",
+            150,
+            "p50 ms",
+            ("page_usage", "api_usage"),
+            large,
+        ),
+        ("worker peak RSS after the 10,000-app runs", 150, "MB", (), large),
+        ("token requests per tenant, 32 cold requests included", 1, "token requests", (), large),
+    )
+    return [
+        Target(name, limit, tuple(f"{scenario}@{size}" for scenario in names), measure)
+        for name, limit, measure, names, size in rows
+    ]
+
+
+def targets(results: dict, sizes: tuple[Size, ...]) -> list[dict]:
+    """Each target with what was measured and whether it was met."""
+    out = []
+    for target in target_list(sizes):
+        if target.measure == "MB":
+            measured = {"worker": results["worker_peak_rss_mb"]}
+        elif target.measure == "token requests":
+            measured = {
+                f"tenant {name}": t["whole_run"] for name, t in results["token_requests"].items()
+            }
+        else:
+            key = "ratio_p50" if target.measure == "ratio" else "p50_ms"
+            measured = {name: results["scenarios"][name][key] for name in target.scenarios}
+        out.append(
+            {
+                "target": target.name,
+                "limit": target.limit,
+                "measure": target.measure,
+                "measured": measured,
+                "met": all(value <= target.limit for value in measured.values()),
+            }
+        )
+    return out
 
 
 def table(results: dict) -> str:
@@ -264,7 +478,13 @@ def table(results: dict) -> str:
             f"{name:<22}{entry['p50_ms']:>9.1f}{entry['p95_ms']:>9.1f}{ratio:>8}"
             f"{entry['upstream_calls_per_view']:>12.2f}"
         )
-    lines.append(f"token requests over the run: {results['token_requests']}")
+    for name, count in results["token_requests"].items():
+        burst = count["cold_burst"]
+        lines.append(
+            f"tenant {name}: {burst['requests']} cold requests at once made "
+            f"{burst['token_requests']} token request(s) ({burst['errors']} errors); "
+            f"{count['whole_run']} over the whole run"
+        )
     for name, load in results["throughput"].items():
         lines.append(
             f"32 clients on {name}: {load['rps']} req/s, p95 {load['p95_ms']} ms, "
@@ -272,6 +492,15 @@ def table(results: dict) -> str:
         )
     lines.append(f"worker peak RSS: {results['worker_peak_rss_mb']} MB")
     lines.append(f"cache: {results['env']['cache']}")
+    lines.append("")
+    lines.append("targets:")
+    for target in results["targets"]:
+        measured = ", ".join(f"{name} {value:g}" for name, value in target["measured"].items())
+        verdict = "met" if target["met"] else "NOT MET"
+        lines.append(
+            f"  {verdict:<8} {target['target']}: <= {target['limit']:g} {target['measure']} "
+            f"({measured})"
+        )
     return "\n".join(lines)
 
 

@@ -90,6 +90,14 @@ class Portal:
             raise RuntimeError(f"manage.py {' '.join(args)} failed: {result.stderr[-2000:]}")
         return result.stdout
 
+    def clear_cache(self) -> None:
+        """Empty the portal's shared cache (its Redis database; a local-memory cache is each
+        worker's own and starts empty)."""
+        if self.cache.startswith("redis"):
+            import redis
+
+            redis.Redis.from_url(self.cache).flushdb()
+
     def worker_pids(self) -> list[int]:
         pid = self.process.pid
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text()

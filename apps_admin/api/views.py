@@ -417,27 +417,30 @@ class UsageHistory(FreedOnceRendered, TenantScoped, APIView):
         except usage_report.RangeError as error:
             raise ValidationError({error.field: [str(error)]}) from None
         apps = usage_report.history(tenant, first, last, live=ecl.app_list(tenant, expand=True))
-        body = {
-            "tenant_id": tenant.tenant_id,
-            "months": [month_key(month) for month in months_between(first, last)],
-            "apps": [
-                {
-                    "id": app.app_id,
-                    "description": app.description,
-                    "deleted": app.deleted,
-                    "usage": {
-                        month_key(month): {
-                            "signaling": usage.signaling,
-                            "turn": usage.turn,
-                            "sfu": usage.sfu,
-                        }
-                        for month, usage in sorted(app.months.items())
-                    },
-                }
-                for app in apps
-            ],
-        }
-        return Response(EncodedJSON(msgspec.json.encode(body)))
+        return Response(EncodedJSON(usage_body(tenant, months_between(first, last), apps)))
+
+
+def usage_body(tenant: Tenant, months: list, apps: list[usage_report.AppHistory]) -> bytes:
+    """The usage history as JSON, encoded one app at a time: a 10,000-app year is 130,000
+    months, which as dictionaries all at once would take tens of megabytes more."""
+    keys = {month: month_key(month) for month in months}
+    encode = msgspec.json.Encoder().encode
+    head = encode({"tenant_id": tenant.tenant_id, "months": list(keys.values())})
+    parts = [
+        encode(
+            {
+                "id": app.app_id,
+                "description": app.description,
+                "deleted": app.deleted,
+                "usage": {
+                    keys[month]: {"signaling": usage[0], "turn": usage[1], "sfu": usage[2]}
+                    for month, usage in sorted(app.months.items())
+                },
+            }
+        )
+        for app in apps
+    ]
+    return head[:-1] + b',"apps":[' + b",".join(parts) + b"]}"
 
 
 def valid_fields(request: Request) -> dict[str, Any]:
