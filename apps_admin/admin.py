@@ -113,7 +113,7 @@ class TenantAdmin(SuperuserOnly, admin.ModelAdmin):
     list_display = ["name", "tenant_id", "region", "api_key", "updated_at"]
     search_fields = ["name", "tenant_id", "api_key"]
     list_filter = ["region"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "usage_recorded_at"]
     inlines = [MembershipInline]
 
     def save_model(self, request, obj: Tenant, form, change: bool) -> None:

@@ -46,6 +46,9 @@ class Tenant(models.Model):
     api_secret_encrypted = models.TextField(editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Set by each run of `record_usage`: the version of the tenant's usage history, which keys
+    # the cached aggregates of the usage page (usage_report.py).
+    usage_recorded_at = models.DateTimeField(_("usage last recorded"), null=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -265,7 +268,9 @@ class UsageMonth(models.Model):
                 fields=["tenant", "app_id", "month"], name="one_usage_row_per_app_and_month"
             )
         ]
-        indexes = [models.Index(fields=["tenant", "month"])]
+        # No (tenant, month) index: without table statistics (SQLite, a fresh PostgreSQL) the
+        # planners took it for one page's apps and read every app's months; the unique index
+        # serves every query as well.
         ordering = ["tenant", "month", "app_id"]
         verbose_name = _("usage month")
         verbose_name_plural = _("usage months")

@@ -78,6 +78,8 @@ def record(tenant: Tenant) -> Recorded:
         ended = UsageMonth.objects.filter(
             tenant=tenant, final=False, recorded_at__lt=started
         ).update(final=True)
+        tenant.usage_recorded_at = timezone.now()
+        Tenant.objects.filter(pk=tenant.pk).update(usage_recorded_at=tenant.usage_recorded_at)
     return Recorded(apps=len(apps), rows=len(rows), unreported=ended)
 
 

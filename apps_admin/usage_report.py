@@ -3,7 +3,8 @@ recorded by `record_usage` merged with ECL's live list.
 
 ECL's months are newer than any record of them, so they replace the recorded ones, except a
 final month, whose recorded value stays (a final month is never lowered). The page reads a
-10,000-app tenant in a fixed number of queries (`summarize` then `months_of` for the page shown);
+10,000-app tenant in a fixed number of queries (`summarize`, its aggregates cached until the next
+recording, then `months_of` for the page shown);
 the API and the CSV read every row of the range (`history`).
 """
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
+from django.core.cache import cache
 from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.expressions import Combinable
 from django.utils import timezone
@@ -27,6 +29,8 @@ from apps_admin.usage_history import METRICS, add_months, month_of, months_betwe
 # sum comes first.
 TABLE_METRICS = ("billed", "turn", "sfu", "signaling")
 LONGEST_RANGE = 60  # months one page or answer covers
+AGGREGATES_KEPT = 3600  # seconds the usage page's aggregates stay cached (each run of
+# `record_usage` starts new ones)
 
 
 class Usage(NamedTuple):
@@ -197,7 +201,8 @@ def summarize(
     metric: str,
     sort_month: date | None = None,
 ) -> Summary:
-    """Totals by month and one line per app, for any number of apps, in three queries.
+    """Totals by month and one line per app, for any number of apps, in three queries, or none
+    while the aggregates of the last recording are cached.
 
     ECL's months (`shared`: any a live app reports) are read from the database apart, per app,
     so that each live app's recorded value of them can be replaced by ECL's.
@@ -205,32 +210,10 @@ def summarize(
     months = months_between(first, last)
     reported = {app.id: live_months(app, first, last) for app in live}
     shared = sorted({month for by_month in reported.values() for month in by_month})
-    rows = UsageMonth.objects.filter(tenant=tenant, month__range=(first, last))
-
-    totals = {month: NOTHING for month in months}
-    by_month = rows.values("month").annotate(*(Sum(m) for m in METRICS)).order_by()
-    for entry in by_month.values_list("month", "signaling__sum", "turn__sum", "sfu__sum"):
-        totals[entry[0]] = Usage(*(value or 0 for value in entry[1:]))
-
-    # One line per recorded app: the total, then (signaling, turn, sfu, finals) of each shared
-    # month, then the sorted month's value; tuples, as 10,000 dictionaries would cost more.
-    aggregates: list[Any] = [Max("description"), Sum(_amount(metric))]
-    for month in shared:
-        in_month = Q(month=month)
-        aggregates += [Sum(m, filter=in_month) for m in METRICS]
-        aggregates.append(Count("pk", filter=in_month & Q(final=True)))
+    recorded = _recorded(tenant, _Asked(first, last, metric, tuple(shared), sort_month))
+    totals = {month: recorded.totals.get(month, NOTHING) for month in months}
+    per_app = recorded.per_app
     sorted_apart = sort_month is not None and sort_month not in shared
-    if sorted_apart:
-        aggregates.append(Sum(_amount(metric), filter=Q(month=sort_month)))
-    names = {f"a{index}": aggregate for index, aggregate in enumerate(aggregates)}
-    per_app = {
-        app_id: values
-        for app_id, *values in rows.values("app_id")
-        .annotate(**names)
-        .order_by()
-        .values_list("app_id", *names)
-    }
-    recorded = bool(per_app) or UsageMonth.objects.filter(tenant=tenant).exists()
 
     def recorded_in(values: list[Any] | None, index: int) -> Usage | None:
         start = 2 + 4 * index
@@ -240,21 +223,34 @@ def summarize(
         return Usage(signaling, turn, sfu, finals > 0)
 
     sort_index = shared.index(sort_month) if sort_month in shared else -1
+    # What ECL's months change in each month's total: (signaling, turn, sfu) added up.
+    changes = {month: [0.0, 0.0, 0.0] for month in shared}
     lines = []
     for app in live:
         values = per_app.pop(app.id, None)
         total = (values[1] or 0) if values else 0
         month_value = (values[-1] or 0) if values and sorted_apart else 0
         for index, month in enumerate(shared):
-            before = recorded_in(values, index)
             usage = reported[app.id].get(month)
+            if usage is None and index != sort_index:
+                continue
+            before = recorded_in(values, index)
             after = before if usage is None else _merged(before, usage)
             if after is not before:
-                total += after.of(metric) - (before.of(metric) if before else 0)
-                totals[month] = _add(totals[month], after, before)
+                was = before or NOTHING
+                total += after.of(metric) - was.of(metric)
+                change = changes[month]
+                change[0] += after.signaling - was.signaling
+                change[1] += after.turn - was.turn
+                change[2] += after.sfu - was.sfu
             if index == sort_index:
                 month_value = after.of(metric) if after else 0
         lines.append(Line(app.id, app.description, False, app.status, total, month_value))
+    for month, (signaling, turn, sfu) in changes.items():
+        total_before = totals[month]
+        totals[month] = Usage(
+            total_before.signaling + signaling, total_before.turn + turn, total_before.sfu + sfu
+        )
     for app_id, values in per_app.items():  # recorded, and gone from ECL's list
         month_value = (values[-1] or 0) if sorted_apart else 0
         if sort_index >= 0:
@@ -263,13 +259,73 @@ def summarize(
         # The largest of its descriptions, to sort by; `months_of` puts the latest one on the
         # lines shown.
         lines.append(Line(app_id, values[0] or "", True, "", values[1] or 0, month_value))
-    return Summary(months, totals, lines, recorded)
+    return Summary(months, totals, lines, recorded.anything)
 
 
-def _add(total: Usage, after: Usage, before: Usage | None) -> Usage:
-    """`total` with one app's recorded month (`before`) replaced by its merged one (`after`)."""
-    before = before or NOTHING
-    return Usage(*(t + a - b for t, a, b in zip(total[:3], after[:3], before[:3], strict=True)))
+@dataclass
+class _Recorded:
+    """What the database holds for a range, before ECL's months are merged in."""
+
+    totals: dict[date, Usage]  # by month
+    per_app: dict[str, list[Any]]  # see `_aggregate`
+    anything: bool  # recorded for the tenant, in any month
+
+
+class _Asked(NamedTuple):
+    """What the aggregates cover: the range, the measure, ECL's months, the sorted month."""
+
+    first: date
+    last: date
+    metric: str
+    shared: tuple[date, ...]
+    sort_month: date | None
+
+
+def _recorded(tenant: Tenant, asked: _Asked) -> _Recorded:
+    """The aggregates of the recorded months, from the cache while no run of `record_usage` has
+    changed them: aggregating 120,000 rows (10,000 apps over a year) costs 400-700 ms, reading
+    them back from the cache a few."""
+    if tenant.usage_recorded_at is None:  # never recorded, or only by hand (the tests)
+        return _aggregate(tenant, asked)
+    shared = ",".join(map(str, asked.shared))
+    key = (
+        f"usage-aggregates:{tenant.pk}:{tenant.usage_recorded_at.isoformat()}:"
+        f"{asked.first}:{asked.last}:{asked.metric}:{asked.sort_month}:{shared}"
+    )
+    found = cache.get(key)
+    if found is None:
+        found = _aggregate(tenant, asked)
+        cache.set(key, found, AGGREGATES_KEPT)
+    return found
+
+
+def _aggregate(tenant: Tenant, asked: _Asked) -> _Recorded:
+    """Two queries: totals by month, and one line per recorded app: its largest description, the
+    total, then (signaling, turn, sfu, finals) of each shared month, then the sorted month's
+    value if it is not shared; lists, as 10,000 dictionaries would cost more."""
+    first, last, metric, shared, sort_month = asked
+    rows = UsageMonth.objects.filter(tenant=tenant, month__range=(first, last))
+    totals = {}
+    by_month = rows.values("month").annotate(*(Sum(m) for m in METRICS)).order_by()
+    for entry in by_month.values_list("month", "signaling__sum", "turn__sum", "sfu__sum"):
+        totals[entry[0]] = Usage(*(value or 0 for value in entry[1:]))
+    aggregates: list[Any] = [Max("description"), Sum(_amount(metric))]
+    for month in shared:
+        in_month = Q(month=month)
+        aggregates += [Sum(m, filter=in_month) for m in METRICS]
+        aggregates.append(Count("pk", filter=in_month & Q(final=True)))
+    if sort_month is not None and sort_month not in shared:
+        aggregates.append(Sum(_amount(metric), filter=Q(month=sort_month)))
+    names = {f"a{index}": aggregate for index, aggregate in enumerate(aggregates)}
+    per_app = {
+        app_id: values
+        for app_id, *values in rows.values("app_id")
+        .annotate(**names)
+        .order_by()
+        .values_list("app_id", *names)
+    }
+    anything = bool(per_app) or UsageMonth.objects.filter(tenant=tenant).exists()
+    return _Recorded(totals, per_app, anything)
 
 
 def months_of(

@@ -7,10 +7,14 @@ import re
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.db.models import F
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps_admin import ecl, usage_history
+from apps_admin.models import UsageMonth
 from apps_admin.pages.usage_chart import amount
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +83,43 @@ def test_every_app_with_each_month_and_totals_in_one_ecl_call(
     )
     assert "Nothing has been recorded" not in html
     assert '<svg class="inline-bar"' in html and "style=" not in html
+
+
+def _viewed(client, tenant) -> tuple[int, str]:
+    """The page over AUTUMN: how many queries read the usage history, and October's TURN total
+    as the chart's description says it."""
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(url(tenant), AUTUMN).content.decode()
+    described = re.search(r'<desc id="usage-chart-desc">(.*?)</desc>', html, re.S).group(1)
+    october = re.search(r"2026-10: ([\d,.]*\d)", described).group(1)  # TURN comes first
+    return sum("usagemonth" in q["sql"] for q in captured), october
+
+
+def test_the_history_is_aggregated_once_per_recording(client_as, tenant, november):
+    client = client_as("viewer")
+    assert _viewed(client, tenant)[0] == 3  # totals by month, a line per app, the page's months
+    queries, october = _viewed(client, tenant)
+    assert queries == 1  # the aggregates come from the cache
+    recorded = UsageMonth.objects.filter(tenant=tenant, month=date(2026, 10, 1))
+    before = sum(recorded.values_list("turn", flat=True))
+    assert october == amount(before)
+
+    recorded.filter(app_id="1000").update(turn=F("turn") + 1000)  # final: a run keeps the larger
+    usage_history.record(tenant)
+    queries, october = _viewed(client, tenant)
+    assert queries == 3 and october == amount(before + 1000)
+
+
+def test_the_page_says_when_the_history_was_last_recorded(client_as, tenant, emulator):
+    client = client_as("viewer")
+    assert 'id="last-recorded"' not in client.get(url(tenant), AUTUMN).content.decode()
+    usage_history.record(tenant)
+    tenant.refresh_from_db()
+    html = client.get(url(tenant), AUTUMN).content.decode()
+    shown = re.search(r'<p class="help" id="last-recorded">([^<]*)</p>', html).group(1)
+    when = timezone.localtime(tenant.usage_recorded_at)
+    assert "last recorded this tenant's usage at" in shown
+    assert f"{when:%Y}" in shown and f"{when.day}" in shown
 
 
 def test_the_chart_stacks_turn_and_sfu_by_month_and_says_so_in_words(client_as, tenant, november):
