@@ -31,7 +31,13 @@ run: $(VENV)/.runtime .env ## Serve the portal on http://127.0.0.1:8000 with the
 	$(PY) manage.py rundemo --port $(PORT) --emulator-port $(EMULATOR_PORT) \
 		$(if $(filter off,$(EMULATOR)),--no-emulator)
 
-test: $(VENV)/.dev ## Run the whole test suite
+OIDC_PROVIDER := tests/oidc/provider
+$(OIDC_PROVIDER)/node_modules: $(OIDC_PROVIDER)/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix $(OIDC_PROVIDER) --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the tests with the OpenID provider will be skipped"; fi
+
+test: $(VENV)/.dev $(OIDC_PROVIDER)/node_modules ## Run the whole test suite
 	$(VENV)/bin/pytest
 
 test-fast: $(VENV)/.dev ## Run the suite without the tests marked slow: under a minute

@@ -11,7 +11,14 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from apps_admin import api_tokens, audit
-from apps_admin.models import ApiToken, AuditEvent, Membership, Tenant
+from apps_admin.models import (
+    ApiToken,
+    AuditEvent,
+    GroupRole,
+    Membership,
+    ProviderIdentity,
+    Tenant,
+)
 
 admin.site.site_header = _("SkyWay apps portal")
 admin.site.site_title = _("SkyWay apps portal")
@@ -105,6 +112,7 @@ class MembershipInline(SuperuserOnly, admin.TabularInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["user"]
+    readonly_fields = ["from_groups"]
 
 
 @admin.register(Tenant)
@@ -163,8 +171,9 @@ class TenantAdmin(SuperuserOnly, admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(SuperuserOnly, admin.ModelAdmin):
-    list_display = ["user", "tenant", "role", "updated_at"]
-    list_filter = ["role", "tenant"]
+    list_display = ["user", "tenant", "role", "from_groups", "updated_at"]
+    list_filter = ["role", "from_groups", "tenant"]
+    readonly_fields = ["from_groups"]
     search_fields = ["user__username", "tenant__name", "tenant__tenant_id"]
     autocomplete_fields = ["user"]
 
@@ -200,6 +209,23 @@ class SuperuserReadOnly:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(GroupRole)
+class GroupRoleAdmin(SuperuserOnly, admin.ModelAdmin):
+    """Which provider group gives which role in which tenant, applied at each sign-in (besides
+    the OIDC_GROUP_ROLES setting)."""
+
+    list_display = ["group", "tenant", "role"]
+    list_filter = ["role", "tenant"]
+    search_fields = ["group", "tenant__name"]
+
+
+@admin.register(ProviderIdentity)
+class ProviderIdentityAdmin(SuperuserReadOnly, admin.ModelAdmin):
+    list_display = ["user", "subject", "issuer", "last_seen_at"]
+    search_fields = ["user__username", "subject"]
+    list_filter = ["issuer"]
 
 
 @admin.register(AuditEvent)

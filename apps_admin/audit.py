@@ -28,6 +28,8 @@ ACTIONS = (
     "access.denied",
     "token.create",
     "token.revoke",
+    "user.create",
+    "user.deactivate",
 )
 CHANGED = "(changed)"
 

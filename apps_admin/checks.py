@@ -22,3 +22,37 @@ def encryption_keys_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
     except ImproperlyConfigured as error:
         return [checks.Error(str(error), id="apps_admin.E002")]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=False)
+def identity_provider_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """OIDC settings that would fail at the first sign-in, said at startup instead."""
+    problems = []
+    if settings.OIDC_ISSUER and not (settings.OIDC_RP_CLIENT_ID and settings.OIDC_RP_CLIENT_SECRET):
+        problems.append(
+            checks.Error(
+                "OIDC_ISSUER is set without OIDC_CLIENT_ID and OIDC_CLIENT_SECRET.",
+                hint="Register the portal at the provider and set both, or unset OIDC_ISSUER.",
+                id="apps_admin.E003",
+            )
+        )
+    if not settings.LOCAL_LOGIN and not settings.OIDC_ENABLED:
+        problems.append(
+            checks.Warning(
+                "LOCAL_LOGIN is off but no identity provider is configured: only superusers "
+                "can sign in.",
+                id="apps_admin.W001",
+            )
+        )
+    for entry in filter(None, (e.strip() for e in settings.OIDC_GROUP_ROLES.split(","))):
+        group, _equals, target = entry.partition("=")
+        tenant_id, _colon, role = target.partition(":")
+        if not (group and tenant_id and role in ("viewer", "editor", "admin")):
+            problems.append(
+                checks.Error(
+                    f"OIDC_GROUP_ROLES entry {entry!r} is not group=tenant_id:role.",
+                    hint="role is viewer, editor or admin; entries are separated by commas.",
+                    id="apps_admin.E004",
+                )
+            )
+    return problems

@@ -119,6 +119,11 @@ class Membership(models.Model):
         Tenant, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("tenant")
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
+    from_groups = models.BooleanField(
+        _("from the identity provider's groups"),
+        default=False,
+        help_text=_("Set at each sign-in from the user's groups; a role granted by hand is not."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -277,3 +282,52 @@ class UsageMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant_id} {self.app_id} {self.month:%Y-%m}"
+
+
+class ProviderIdentity(models.Model):
+    """A portal user who signs in through the identity provider: who they are there (`sub`, which
+    unlike an e-mail address never changes hands) and when the provider last vouched for them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="provider_identity",
+        verbose_name=_("user"),
+    )
+    issuer = models.CharField(_("issuer"), max_length=255)
+    subject = models.CharField(_("subject (sub)"), max_length=255)
+    groups = models.JSONField(_("groups at the last sign-in"), default=list, blank=True)
+    last_seen_at = models.DateTimeField(_("last signed in"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="one_user_per_subject")
+        ]
+        verbose_name = _("identity provider account")
+        verbose_name_plural = _("identity provider accounts")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.subject})"
+
+
+class GroupRole(models.Model):
+    """A provider group that gives its members a role in a tenant, at each sign-in."""
+
+    group = models.CharField(_("provider group"), max_length=255)
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="group_roles", verbose_name=_("tenant")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "tenant"], name="one_role_per_group_and_tenant"
+            )
+        ]
+        ordering = ["group", "tenant__name"]
+        verbose_name = _("group role")
+        verbose_name_plural = _("group roles")
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.role} of {self.tenant.name}"

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "apps_admin.middleware.NoStoreForSignedInMiddleware",
     "apps_admin.pages.middleware.MethodNotAllowedPageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "apps_admin.oidc.session_refresh.ProviderSessionRefresh",  # a no-op without OIDC_ISSUER
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -87,7 +88,7 @@ TEMPLATES = [
 AUTHENTICATION_BACKENDS = [
     "apps_admin.login_ceiling.UsernameCeilingBackend",  # per username, across addresses
     "axes.backends.AxesStandaloneBackend",  # counts failures per username and address
-    "django.contrib.auth.backends.ModelBackend",
+    "apps_admin.local_login.LocalPasswordBackend",  # Django's, and LOCAL_LOGIN
 ]
 LOGIN_URL = "apps_admin:login"
 LOGIN_REDIRECT_URL = "apps_admin:home"
@@ -98,6 +99,32 @@ SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=1800)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 # Revealing or renewing a secret key needs the password entered within this many seconds.
 REAUTH_WINDOW = env.int("REAUTH_WINDOW", default=600)
+
+# --- Sign-in with the company's identity provider (OpenID Connect; apps_admin/oidc/) ---------
+# Off unless OIDC_ISSUER is set. The endpoints come from the issuer's discovery document.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env.str("OIDC_SCOPES", default="openid email profile groups")
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="your identity provider")
+# Provider group to tenant role, besides the mappings kept in the admin:
+# "portal-acme-admins=<tenant id>:admin,portal-acme-viewers=<tenant id>:viewer"
+OIDC_GROUP_ROLES = env.str("OIDC_GROUP_ROLES", default="")
+OIDC_FRESH_SIGN_IN = env.int("OIDC_FRESH_SIGN_IN", default=300)  # seconds auth_time may be old
+OIDC_REQUIRE_MFA = env.bool("OIDC_REQUIRE_MFA", default=False)  # for the fresh sign-in
+OIDC_MFA_VALUES = env.list("OIDC_MFA_VALUES", default=["mfa", "otp", "hwk", "swk", "fpt"])
+LOCAL_LOGIN = env.bool("LOCAL_LOGIN", default=True)  # off: superusers only (break-glass)
+OIDC_ENABLED = bool(OIDC_ISSUER and OIDC_RP_CLIENT_ID)
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = (3.05, 10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "apps_admin:oidc_callback"
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = SESSION_IDLE_TIMEOUT
+LOGIN_REDIRECT_URL_FAILURE = "apps_admin:login"
+if OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("apps_admin.oidc.backend.ProviderBackend")
 
 # django-axes: 5 failures for a username from one address lock that pair for 15 minutes.
 CSRF_FAILURE_VIEW = "apps_admin.pages.error_pages.csrf_failure"

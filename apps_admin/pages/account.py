@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from apps_admin import reauth
+from apps_admin.oidc import views as oidc_views
 
 
 class ConfirmPasswordForm(forms.Form):
@@ -24,12 +25,26 @@ class ConfirmPasswordForm(forms.Form):
     )
 
 
-def unconfirmed(request: HttpRequest) -> ConfirmPasswordForm | None:
+class ProviderConfirmation:
+    """In place of the password form for a person who signs in through the identity provider:
+    the link to a fresh sign-in there, which comes back to `url`'s page."""
+
+    errors: dict = {}
+
+    def __init__(self, next_path: str) -> None:
+        self.url = oidc_views.fresh_sign_in_url(next_path)
+        self.provider = settings.OIDC_PROVIDER_NAME
+
+
+def unconfirmed(request: HttpRequest) -> ConfirmPasswordForm | ProviderConfirmation | None:
     """None when the person's password was confirmed recently, or is confirmed by this very
     POST (its `password` field: the form that asks for a secret asks for the password too);
-    otherwise the password form to show, with its error when a wrong password was sent."""
+    otherwise the password form to show, with its error when a wrong password was sent, or
+    for a person of the identity provider the way to a fresh sign-in there."""
     if reauth.is_recent(request):
         return None
+    if oidc_views.is_provider_user(request.user):
+        return ProviderConfirmation(request.get_full_path())
     if request.method != "POST" or "password" not in request.POST:
         return ConfirmPasswordForm()
     form = ConfirmPasswordForm(request.POST)
@@ -59,6 +74,8 @@ def _safe_next(request: HttpRequest) -> str:
 @login_required
 def reauthenticate(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request)
+    if oidc_views.is_provider_user(request.user) and not reauth.is_recent(request):
+        return HttpResponseRedirect(oidc_views.fresh_sign_in_url(next_url))
     form = unconfirmed(request)
     if form is None and request.method == "POST":
         return HttpResponseRedirect(next_url)

@@ -30,6 +30,8 @@ ACTION_LABELS = {
     "access.denied": _("Access refused"),
     "token.create": _("API token created"),
     "token.revoke": _("API token revoked"),
+    "user.create": _("User created at first sign-in"),
+    "user.deactivate": _("User deactivated"),
 }
 FIELD_LABELS = {
     "description": _("Description"),

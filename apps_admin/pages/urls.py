@@ -1,9 +1,8 @@
 """URLs of the portal's pages (mounted at the site's root, namespace `apps_admin`)."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
+from apps_admin.oidc import views as oidc_views
 from apps_admin.pages import (
     account,
     api_tokens,
@@ -27,14 +26,10 @@ APP = APPS + "<str:app_id>/"
 urlpatterns = [
     path("", home.home, name="home"),
     # A person's own account
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="admin/login.html", extra_context={"title": _("Log in")}
-        ),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", oidc_views.PortalLoginView.as_view(), name="login"),
+    path("logout/", oidc_views.PortalLogoutView.as_view(), name="logout"),
+    path("oidc/start/", oidc_views.start, name="oidc_start"),
+    path("oidc/callback/", oidc_views.callback, name="oidc_callback"),
     path("reauth/", account.reauthenticate, name="reauth"),
     path("account/tokens/", api_tokens.api_tokens, name="api_tokens"),
     # A tenant's apps
