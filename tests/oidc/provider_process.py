@@ -2,12 +2,12 @@
 on panva's oidc-provider) from Python tests."""
 
 import json
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
-import time
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -82,7 +82,7 @@ class OidcProvider:
                 ],
                 cwd=PROVIDER_DIR,
                 stdin=subprocess.PIPE,  # node exits when it closes, even if we are killed
-                stdout=log,
+                stdout=subprocess.PIPE,  # "ready", once listening
                 stderr=log,
             )
             log.close()
@@ -95,18 +95,11 @@ class OidcProvider:
         raise RuntimeError(f"the OIDC provider did not start; node said:\n{logs}")
 
     def _wait_until_ready(self) -> bool:
-        assert self._process is not None
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                self._process.communicate()
-                return False
-            try:
-                if requests.get(self.discovery_url, timeout=2).status_code == 200:
-                    return True
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
+        """Wait for node's one line on stdout, "ready", which it writes once it listens."""
+        assert self._process is not None and self._process.stdout is not None
+        ready, _, _ = select.select([self._process.stdout], [], [], START_TIMEOUT)
+        if ready and self._process.stdout.readline().strip() == b"ready":
+            return True
         self._process.kill()
         self._process.communicate()
         return False
@@ -128,7 +121,7 @@ class OidcProvider:
         self._port = None
 
     def logs(self) -> str:
-        """What node has written so far (stderr and stdout)."""
+        """What node has written to stderr so far."""
         if self._dir is None or not (self._dir / "stderr.log").exists():
             return ""
         return (self._dir / "stderr.log").read_text(errors="replace")
@@ -138,6 +131,10 @@ class OidcProvider:
         if not response.ok:
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
         return response.json()
+
+    def move_clock(self, seconds: float) -> None:
+        """Set the provider's clock `seconds` ahead of the real one (reset() sets it back)."""
+        self._call("PUT", "/_test/clock", {"offset": seconds})
 
     def update_user(self, username: str, **fields: Any) -> dict[str, Any]:
         """Change (or, given sub and password, create) a user; returns it without its password."""

@@ -209,16 +209,16 @@ def test_a_wrong_password_or_a_missing_one_time_code_shows_the_form_again(oidc, 
     assert "Not-The-Password-9" not in oidc.logs()
 
 
-def test_prompt_login_and_max_age_0_force_a_fresh_login(discovery):
+def test_prompt_login_and_max_age_0_force_a_fresh_login(oidc, discovery):
     first, _, session = sign_in(discovery, "alice")
     page, request = authorize(session, discovery)  # live session: straight back with a code
     assert "code" in callback(page, request)
-    time.sleep(1.1)
+    oidc.move_clock(2)  # auth_time counts seconds: a later sign-in needs a later second
     page, _ = authorize(session, discovery, prompt="login")
     assert is_login_form(page)
     second, _, _ = sign_in(discovery, "alice", session=session, prompt="login")
     assert second["auth_time"] > first["auth_time"]
-    time.sleep(1.1)
+    oidc.move_clock(4)
     third, _, _ = sign_in(discovery, "alice", session=session, max_age="0")
     assert third["auth_time"] > second["auth_time"]
 

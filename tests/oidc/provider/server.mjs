@@ -8,7 +8,7 @@
 //   "clients": [{client_id, client_secret, redirect_uris, post_logout_redirect_uris,
 //                redirect_uri_prefixes?, post_logout_redirect_uri_prefixes?}],
 //   "users": [{sub, username, password, email, name, groups, disabled, mfa}],
-//   "id_token_ttl": 300   // optional, seconds; 1 (then wait) gives ID tokens already expired
+//   "id_token_ttl": 300   // optional, seconds
 // }
 // A client's *_prefixes (optional) also allow any URI that starts with one of them, so a test
 // server on a random port needs no registration. Logs go to stderr, never a secret or a token.
@@ -19,7 +19,14 @@ import { parseArgs } from 'node:util';
 
 import Provider, { interactionPolicy } from 'oidc-provider';
 
-// oidc-provider prints its notices with console.info (stdout): everything goes to stderr.
+// The provider's clock, which PUT /_test/clock moves forward so that a test needs no sleep to
+// see a later auth_time or an expired token. oidc-provider reads the time through Date.now.
+const realNow = Date.now;
+let clockOffsetMs = 0;
+Date.now = () => realNow() + clockOffsetMs;
+
+// oidc-provider prints its notices with console.info (stdout): everything goes to stderr, and
+// stdout carries one line, "ready", once the server listens.
 console.info = console.error;
 console.log = console.error;
 const log = (message) => console.error(`[oidc-provider-test] ${message}`);
@@ -406,7 +413,24 @@ async function testControl(ctx) {
     json(ctx, 200, { status: 'ok', issuer });
     return;
   }
+  if (ctx.method === 'PUT' && ctx.path === '/_test/clock') {
+    let offset;
+    try {
+      offset = JSON.parse(await readBody(ctx.req)).offset;
+    } catch {
+      offset = undefined;
+    }
+    if (!Number.isFinite(offset)) {
+      json(ctx, 400, { error: 'body must be {"offset": seconds}' });
+      return;
+    }
+    clockOffsetMs = offset * 1000;
+    log(`clock moved to ${offset} s from now`);
+    json(ctx, 200, { offset });
+    return;
+  }
   if (ctx.method === 'POST' && ctx.path === '/_test/reset') {
+    clockOffsetMs = 0;
     resetUsers();
     store.clear();
     log('reset: users restored, every session, grant, code and token dropped');
@@ -468,7 +492,10 @@ provider.use(async (ctx, next) => {
 
 // ---------------------------------------------------------------------------------------------
 
-const server = provider.listen(port, '127.0.0.1', () => log(`listening, issuer ${issuer}`));
+const server = provider.listen(port, '127.0.0.1', () => {
+  log(`listening, issuer ${issuer}`);
+  process.stdout.write('ready\n');
+});
 server.on('error', (err) => {
   log(`cannot listen on 127.0.0.1:${port}: ${err.message}`);
   process.exit(1);
