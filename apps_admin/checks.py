@@ -5,6 +5,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from apps_admin import crypto
+from apps_admin.oidc import groups
 
 
 @checks.register(checks.Tags.security, deploy=False)
@@ -44,15 +45,13 @@ def identity_provider_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
                 id="apps_admin.W001",
             )
         )
-    for entry in filter(None, (e.strip() for e in settings.OIDC_GROUP_ROLES.split(","))):
-        group, _equals, target = entry.partition("=")
-        tenant_id, _colon, role = target.partition(":")
-        if not (group and tenant_id and role in ("viewer", "editor", "admin")):
-            problems.append(
-                checks.Error(
-                    f"OIDC_GROUP_ROLES entry {entry!r} is not group=tenant_id:role.",
-                    hint="role is viewer, editor or admin; entries are separated by commas.",
-                    id="apps_admin.E004",
-                )
-            )
+    _found, wrong = groups.parse_group_roles(settings.OIDC_GROUP_ROLES)
+    problems += [
+        checks.Error(
+            f"OIDC_GROUP_ROLES entry {entry!r} is not group=tenant_id:role.",
+            hint="role is viewer, editor or admin; entries are separated by commas.",
+            id="apps_admin.E004",
+        )
+        for entry in wrong
+    ]
     return problems

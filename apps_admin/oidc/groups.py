@@ -11,19 +11,19 @@ from django.http import HttpRequest
 from apps_admin import audit
 from apps_admin.models import GroupRole, Membership, Role, Tenant
 
-RANK = {Role.VIEWER: 0, Role.EDITOR: 1, Role.ADMIN: 2}
 
-
-def configured() -> list[tuple[str, str, str]]:
-    """OIDC_GROUP_ROLES as (group, tenant id, role); entries that do not parse are left out
-    (the system check reports them)."""
-    found = []
-    for entry in settings.OIDC_GROUP_ROLES.split(","):
-        group, _equals, target = entry.strip().partition("=")
+def parse_group_roles(text: str) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """OIDC_GROUP_ROLES (`group=tenant_id:role,...`) as (group, tenant id, role) entries, and the
+    entries that do not parse (the system check names them; sign-ins leave them out)."""
+    found, wrong = [], []
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        group, _equals, target = entry.partition("=")
         tenant_id, _colon, role = target.partition(":")
         if group and tenant_id and role in Role.values:
             found.append((group, tenant_id.lower(), role))
-    return found
+        else:
+            wrong.append(entry)
+    return found, wrong
 
 
 def roles_for(groups: Iterable[str]) -> dict[int, str]:
@@ -32,12 +32,13 @@ def roles_for(groups: Iterable[str]) -> dict[int, str]:
     wanted: dict[int, str] = {}
 
     def give(tenant_pk: int, role: str) -> None:
-        if RANK[Role(role)] >= RANK[Role(wanted.get(tenant_pk, Role.VIEWER))]:
+        if Role(role).allows(Role(wanted.get(tenant_pk, Role.VIEWER))):
             wanted[tenant_pk] = role
 
     for mapping in GroupRole.objects.filter(group__in=groups):
         give(mapping.tenant_id, mapping.role)
-    from_setting = [(t, r) for g, t, r in configured() if g in groups]
+    configured, _wrong = parse_group_roles(settings.OIDC_GROUP_ROLES)
+    from_setting = [(t, r) for g, t, r in configured if g in groups]
     if from_setting:
         tenants = dict(
             Tenant.objects.filter(tenant_id__in=[t for t, _r in from_setting]).values_list(

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils.deprecation import MiddlewareMixin
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from mozilla_django_oidc.middleware import SessionRefresh
 
@@ -41,7 +42,7 @@ class ProviderSessionRefresh(SessionRefresh):
     def OIDC_OP_AUTHORIZATION_ENDPOINT(self) -> str:  # the library reads this name
         return provider.setting("OIDC_OP_AUTHORIZATION_ENDPOINT")
 
-    @property
+    @cached_property
     def exempt_urls(self) -> set[str]:
         names = ("apps_admin:oidc_start", "apps_admin:oidc_callback", "apps_admin:logout")
         return {reverse(name) for name in names}

@@ -15,7 +15,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -74,7 +74,10 @@ class StartView(OIDCAuthenticationRequestView):
             return _refused(request, _("The identity provider is not answering; try again."))
         request.session.pop(FRESH_KEY, None)
         if request.GET.get("fresh") == "1" and request.user.is_authenticated:
-            request.session[FRESH_KEY] = {"user": request.user.pk, "next": _safe_next(request)}
+            request.session[FRESH_KEY] = {
+                "user": request.user.pk,
+                "next": reauth.safe_next(request),
+            }
         return super().get(request)
 
     def get_extra_params(self, request: HttpRequest) -> dict[str, str]:
@@ -188,15 +191,6 @@ class PortalLogoutView(LogoutView):
             }
         )
         return HttpResponseRedirect(f"{end_session}?{query}")
-
-
-def _safe_next(request: HttpRequest) -> str:
-    candidate = request.GET.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return resolve_url("apps_admin:home")
 
 
 def _refused(request: HttpRequest, message: str) -> HttpResponse:

@@ -5,8 +5,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -60,20 +59,11 @@ def unconfirmed(request: HttpRequest) -> ConfirmPasswordForm | ProviderConfirmat
     return form
 
 
-def _safe_next(request: HttpRequest) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return resolve_url("apps_admin:home")
-
-
 @sensitive_post_parameters("password")
 @never_cache
 @login_required
 def reauthenticate(request: HttpRequest) -> HttpResponse:
-    next_url = _safe_next(request)
+    next_url = reauth.safe_next(request)
     if oidc_views.is_provider_user(request.user) and not reauth.is_recent(request):
         return HttpResponseRedirect(oidc_views.fresh_sign_in_url(next_url))
     form = unconfirmed(request)
