@@ -7,7 +7,7 @@ import pytest
 from apps_admin.ecl.types import App, MonthCounts, Recording
 from apps_admin.pages import app_table, paging, usage_chart
 from apps_admin.pages.app_table import Months, Query
-from apps_admin.usage_report import Usage
+from apps_admin.usage.report import Usage
 
 
 def make_app(app_id, description="", **fields) -> App:
