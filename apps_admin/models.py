@@ -237,14 +237,6 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"
 
-    @property
-    def is_expired(self) -> bool:
-        return self.expires_at <= timezone.now()
-
-    @property
-    def is_live(self) -> bool:
-        return self.revoked_at is None and not self.is_expired
-
 
 class UsageMonth(models.Model):
     """One app's usage in one month of one tenant, kept after ECL forgets it (ECL reports the

@@ -14,11 +14,8 @@ pytestmark = pytest.mark.django_db
 
 APPS_ADMIN = ROOT / "apps_admin"
 ECL_WRITES = {
-    "app_create",
     "app_create_answer",
-    "app_update",
     "app_update_answer",
-    "app_delete",
     "app_delete_answer",
     "secretkey_get",
     "secretkey_renew",
@@ -104,7 +101,7 @@ def test_a_change_of_status_alone_is_suspend_or_activate_wherever_it_comes_from(
     client_as, users, tenant, change
 ):
     app_id = ecl.app_list(tenant)[0].id
-    ecl.app_update(tenant, app_id, {"status": "active"})
+    ecl.app_update_answer(tenant, app_id, {"status": "active"})
     change(client_as, users, tenant, app_id, "suspended")
     change(client_as, users, tenant, app_id, "active")
     events = AuditEvent.objects.filter(app_id=app_id).order_by("id")

@@ -61,7 +61,7 @@ def test_recording_a_month_later_keeps_three_months_the_earliest_final(tenant, c
 def test_an_app_deleted_after_recording_keeps_its_months_marked_deleted(tenant, clock):
     clock(NOVEMBER)
     history.record(tenant)
-    ecl.app_delete(tenant, "1001")
+    ecl.app_delete_answer(tenant, "1001")
     history.record(tenant)
     kept = UsageMonth.objects.filter(tenant=tenant, app_id="1001")
     assert kept.count() == 2 and all(row.final for row in kept)

@@ -163,7 +163,7 @@ def test_an_empty_tenant_shows_how_to_add_the_first_app(client_as, tenant):
     from apps_admin import ecl
 
     for app in ecl.app_list(tenant):
-        ecl.app_delete(tenant, app.id)
+        ecl.app_delete_answer(tenant, app.id)
     html = client_as("editor").get(url(tenant)).content.decode()
     assert "This tenant has no apps yet" in html
     assert "Add your first app" in html
@@ -288,7 +288,7 @@ def test_csv_export_follows_the_search_and_makes_one_call(client_as, tenant, emu
 def test_csv_cells_cannot_run_as_spreadsheet_formulas(client_as, tenant):
     from apps_admin import ecl
 
-    ecl.app_create(tenant, {"description": '=HYPERLINK("http://evil")'})
+    ecl.app_create_answer(tenant, {"description": '=HYPERLINK("http://evil")'})
     body = client_as("viewer").get(url(tenant, "export.csv")).content.decode()
     assert "'=HYPERLINK" in body
 

@@ -214,7 +214,7 @@ def test_the_month_under_way_is_live_from_ecl(client_as, tenant, emulator, novem
 
 
 def test_a_deleted_app_is_listed_and_marked_deleted(client_as, tenant, november):
-    ecl.app_delete(tenant, "1001")
+    ecl.app_delete_answer(tenant, "1001")
     response = client_as("viewer").get(url(tenant), AUTUMN)
     assert sorted(row_ids(response)) == sorted(november)
     html = response.content.decode()
@@ -258,7 +258,7 @@ def test_the_csv_has_one_row_per_app_and_month_and_no_secret(client_as, tenant, 
 
 
 def test_a_description_a_spreadsheet_would_run_is_quoted_in_the_csv(client_as, tenant, emulator):
-    ecl.app_create(tenant, {"description": '=HYPERLINK("http://evil")'})
+    ecl.app_create_answer(tenant, {"description": '=HYPERLINK("http://evil")'})
     rows = list(
         csv.reader(io.StringIO(client_as("viewer").get(url(tenant, "export.csv")).content.decode()))
     )

@@ -101,7 +101,7 @@ def test_the_api_marks_deleted_apps_and_answers_wrong_months_with_a_400(
 ):
     emulator.set_config(now=NOVEMBER)
     history.record(tenant)
-    ecl.app_delete(tenant, "1002")
+    ecl.app_delete_answer(tenant, "1002")
     client = token_client(users["viewer"], "read")
     body = client.get(api_url(tenant), {"from": "2026-10", "to": "2026-11"}).json()
     assert {a["id"]: a["deleted"] for a in body["apps"]} == {
