@@ -8,20 +8,23 @@ EMULATOR_PORT ?= 8001
 EMULATOR ?= on
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-fast serve lint bench load clean messages
+.PHONY: help run test test-fast serve lint migrations-check typecheck check lock bench load clean \
+	messages
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
+# The locks (requirements*.txt, from the .in files by `make lock`) pin every package with its hashes.
+PIP_INSTALL := $(PY) -m pip install -qq --disable-pip-version-check --require-hashes
 $(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
-	$(PY) -m pip install -qq --disable-pip-version-check -r requirements.txt
+	$(PIP_INSTALL) -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
-	$(PY) -m pip install -qq --disable-pip-version-check -r requirements-dev.txt
+	$(PIP_INSTALL) -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
 .env:
@@ -55,9 +58,26 @@ bench: $(VENV)/.dev ## Measure the portal against the ECL API side by side (writ
 load: $(VENV)/.dev ## Load test: 50 users for 60 s, healthy and with 20% upstream 503s (locust)
 	$(PY) -m bench.load
 
-lint: $(VENV)/.dev ## Check the code with ruff
+lint: $(VENV)/.dev ## Check the code with ruff (lint and format)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+migrations-check: $(VENV)/.dev ## Fail when a model change has no migration
+	DJANGO_SETTINGS_MODULE=portal.settings_test $(PY) manage.py makemigrations --check --dry-run
+
+typecheck: $(VENV)/.dev ## Check the types with mypy (django-stubs, DRF stubs; see pyproject.toml)
+	$(VENV)/bin/mypy
+
+check: lint migrations-check typecheck ## The three checks CI runs before the tests
+
+# Re-lock after changing a .in file; `make lock UPGRADE="urllib3 certifi"` also moves those
+# packages to their newest versions (the README's "Dependencies" says when).
+UPGRADE ?=
+LOCK := $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--custom-compile-command "make lock" $(foreach p,$(UPGRADE),--upgrade-package $(p))
+lock: $(VENV)/.dev ## Compile requirements*.txt (pinned, with hashes) from requirements*.in
+	$(LOCK) requirements.in -o requirements.txt
+	$(LOCK) requirements-dev.in -o requirements-dev.txt
 
 # The .mo files are committed, so `make run` needs no gettext; this target needs GNU gettext.
 I18N_IGNORE := --ignore=.venv --ignore=tests --ignore=bench --ignore=ecl_emulator --ignore=staticfiles
