@@ -40,11 +40,15 @@ $(OIDC_PROVIDER)/node_modules: $(OIDC_PROVIDER)/package-lock.json
 		npm ci --prefix $(OIDC_PROVIDER) --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: the tests with the OpenID provider will be skipped"; fi
 
+# Test processes (pytest-xdist), each with its own emulator, database, cache keys and browser:
+# `auto` is one per core; `make test N=1` runs in one process.
+N ?= auto
+PYTEST := $(VENV)/bin/pytest -n $(N) --dist loadgroup
 test: $(VENV)/.dev $(OIDC_PROVIDER)/node_modules ## Run the whole test suite
-	$(VENV)/bin/pytest
+	$(PYTEST)
 
 test-fast: $(VENV)/.dev ## Run the suite without the tests marked slow: under a minute
-	$(VENV)/bin/pytest -m "not slow"
+	$(PYTEST) -m "not slow"
 
 serve: $(VENV)/.runtime ## Serve production-style: gunicorn, static files by whitenoise
 	$(PY) manage.py collectstatic --noinput --verbosity 0

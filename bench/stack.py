@@ -18,7 +18,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-BENCH_REDIS_DB = 2  # flushed at each start: a cold cache, for a fair token count
+BENCH_REDIS_DB = 2
 
 
 def free_port() -> int:
@@ -75,6 +75,7 @@ class Portal:
     base_url: str
     environment: dict[str, str]
     cache: str
+    cache_prefix: str
     process: subprocess.Popen | None = None
 
     def manage(self, *args: str, extra_env: dict[str, str] | None = None) -> str:
@@ -91,12 +92,15 @@ class Portal:
         return result.stdout
 
     def clear_cache(self) -> None:
-        """Empty the portal's shared cache (its Redis database; a local-memory cache is each
-        worker's own and starts empty)."""
+        """Empty the portal's shared cache: its keys in Redis, never the rest of the database
+        (others may use it); a local-memory cache is each worker's own and starts empty."""
         if self.cache.startswith("redis"):
             import redis
 
-            redis.Redis.from_url(self.cache).flushdb()
+            client = redis.Redis.from_url(self.cache)
+            keys = list(client.scan_iter(match=f"{self.cache_prefix}:*", count=1000))
+            if keys:
+                client.delete(*keys)
 
     def worker_pids(self) -> list[int]:
         pid = self.process.pid
@@ -104,7 +108,7 @@ class Portal:
         return [int(child) for child in children.split()]
 
 
-def portal_environment(workdir: Path, cache_url: str) -> dict[str, str]:
+def portal_environment(workdir: Path, cache_url: str, cache_prefix: str) -> dict[str, str]:
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_"))}
     return {
         **inherited,
@@ -117,6 +121,7 @@ def portal_environment(workdir: Path, cache_url: str) -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
         "CACHE_URL": cache_url,
+        "BENCH_CACHE_PREFIX": cache_prefix,
         # As behind the TLS proxy of a real deployment: the client says https.
         "TRUST_X_FORWARDED_PROTO": "on",
         # The emulator the benchmark and the tests start, on a free port of the loopback.
@@ -130,16 +135,18 @@ def portal(
     workdir: Path, *, workers: int = 2, threads: int = 4, redis_db: int = BENCH_REDIS_DB
 ) -> Iterator[Portal]:
     """The portal as `make serve` runs it: collectstatic, migrate, gunicorn workers with threads.
-    With Redis on the machine, the cache is Redis database `redis_db`, emptied first."""
-    if redis_answers():
-        import redis
-
-        cache_url = f"redis://127.0.0.1:6379/{redis_db}"
-        redis.Redis.from_url(cache_url).flushdb()
-    else:
-        cache_url = "locmemcache://bench"
+    With Redis on the machine, the cache is Redis database `redis_db` under a key prefix of this
+    run's own: a cold cache, for a fair token count, without emptying a database that other runs
+    (a test suite's other processes, other people) may be using."""
+    cache_url = f"redis://127.0.0.1:6379/{redis_db}" if redis_answers() else "locmemcache://bench"
+    prefix = f"bench-{secrets.token_hex(6)}"
     port = free_port()
-    site = Portal(f"http://127.0.0.1:{port}", portal_environment(workdir, cache_url), cache_url)
+    site = Portal(
+        f"http://127.0.0.1:{port}",
+        portal_environment(workdir, cache_url, prefix),
+        cache_url,
+        prefix,
+    )
     site.manage("collectstatic", "--noinput", "--verbosity", "0")
     site.manage("migrate", "--noinput", "--verbosity", "0")
     gunicorn = str(Path(PYTHON).parent / "gunicorn")

@@ -1,6 +1,8 @@
 """Settings for the test suite: the real settings, with a fixed secret and fast password hashing."""
 
 import os
+import tempfile
+from pathlib import Path
 
 # The developer's .env (`make run` writes one with DEBUG=on) is never read by the tests.
 os.environ["PORTAL_ENV_FILE"] = os.devnull
@@ -24,3 +26,28 @@ STORAGES = {
 }
 # Tests serve static files through the finders; there is no collected STATIC_ROOT to warn about.
 STATIC_ROOT = None
+
+# pytest-xdist runs the suite in several processes, "gw0", "gw1", ...; pytest-django gives each
+# its own test database by adding that suffix to the name.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+# SQLite: a test database in a file, not in memory. Django's in-memory test database is one
+# shared cache, whose table locks fail at once ("database table is locked") where a file
+# database waits its busy timeout, as the portal's real SQLite database does: the tests that
+# write from two threads at once see what production would. The name is unique per process
+# (two runs at once never share a file); Django deletes the file at the end of the run.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    _TEST_DB = Path(tempfile.gettempdir()) / f"portal-test-{os.getpid()}.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": str(_TEST_DB)}  # noqa: F405
+    # No fsync at each commit: a test database need not survive a crash, and flushing the tables
+    # after each transactional test stays as quick as in memory.
+    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA synchronous=OFF"  # noqa: F405
+
+# Redis: the workers may share one database; each keeps its keys under its own prefix, and the
+# cache's clear() deletes only those (tests/worker_cache.py), never another worker's.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":  # noqa: F405
+    CACHES["default"] = {  # noqa: F405
+        **CACHES["default"],  # noqa: F405
+        "BACKEND": "tests.worker_cache.WorkerRedisCache",
+        "KEY_PREFIX": f"test-{WORKER}",
+    }

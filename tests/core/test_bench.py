@@ -9,7 +9,9 @@ import pytest
 from tests.helpers import ROOT
 
 # slow: runs the benchmark (servers of its own)
-pytestmark = pytest.mark.slow
+# One process runs every test of the group, one after another (`make test` uses --dist loadgroup):
+# each portal they start collects its static files into the project's staticfiles/.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("served_portal")]
 
 SCENARIOS = {
     "direct_list",

@@ -15,7 +15,9 @@ from bench import stack
 from ecl_emulator.testing import issue_token
 
 # slow: starts gunicorn and a portal of its own, and waits out hung upstreams
-pytestmark = pytest.mark.slow
+# One process runs every test of the group, one after another (`make test` uses --dist loadgroup):
+# each portal they start collects its static files into the project's staticfiles/.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("served_portal")]
 
 PASSWORD = "budget-test-password-1"
 
