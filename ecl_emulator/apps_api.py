@@ -68,7 +68,8 @@ def get_app(state: EmulatorState, req: Request) -> Reply:
 
 def update_app(state: EmulatorState, req: Request) -> Reply:
     """`PUT /tenants/{tenant_id}/apps/{app_id}`: only the fields present change, at the
-    emulator's now (new permissions and status count for usage from then on)."""
+    emulator's now (new permissions and status count for usage from then on); ecl-contract.md
+    §4.5."""
     fields, error = _checked_fields(req)
     with state.lock:
         app = _app(_tenant(state, req), req)
@@ -108,12 +109,13 @@ def renew_secret_key(state: EmulatorState, req: Request) -> Reply:
 
 
 def _expand_apps(value: str | None) -> bool:
-    """Contract rule: true when present, bare or with any value other than `false`."""
+    """ecl-contract.md §4.9: true when present, bare or with any value other than `false`."""
     return value is not None and value != "false"
 
 
 def _tenant(state: EmulatorState, req: Request) -> Tenant:
-    """The path's tenant after the token and tenant state checks (call with the lock held)."""
+    """The path's tenant after the token and tenant state checks, the first two of
+    ecl-contract.md §4.2 (call with the lock held); §4.13: a tenant's state refuses every call."""
     tenant_id = req.params["tenant_id"]
     tenant = state.tenants.get(tenant_id)
     if tenant is None or not state.token_valid_for(req.header("X-Auth-Token"), tenant_id):
@@ -126,6 +128,7 @@ def _tenant(state: EmulatorState, req: Request) -> Tenant:
 
 
 def _app(tenant: Tenant, req: Request) -> App:
+    """The path's app, or 403 App doesn't exist on every per-app call (ecl-contract.md §4.3)."""
     raw_id = req.params["app_id"]
     numeric = raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 18
     app = tenant.apps.get(int(raw_id)) if numeric else None
@@ -135,7 +138,8 @@ def _app(tenant: Tenant, req: Request) -> App:
 
 
 def _checked_fields(req: Request) -> tuple[dict[str, Any], HttpError | None]:
-    """Body checks run before taking the lock; their error is raised after the 403 checks."""
+    """Body checks run before taking the lock; their error is raised after the 403 checks
+    (ecl-contract.md §4.2)."""
     try:
         return parse_app_fields(req.body), None
     except HttpError as error:

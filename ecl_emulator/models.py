@@ -81,7 +81,8 @@ class App:
 
     @property
     def recording_status(self) -> str:
-        """`active` exactly when RECORDING is granted and both recording settings are set."""
+        """`active` exactly when RECORDING is granted and both recording settings are set
+        (ecl-contract.md §4.6)."""
         ready = "RECORDING" in self.permissions and self.bucket_name and self.service_account_key
         return "active" if ready else "unavailable"
 
@@ -186,7 +187,8 @@ class Tenant:
     next_app_id: int = 1000
 
     def take_app_id(self) -> int:
-        """The next app id; ids only grow, so `apps` (insertion-ordered) stays sorted by id."""
+        """The next app id; ids only grow, so `apps` (insertion-ordered) stays sorted by id
+        (ecl-contract.md §4.4)."""
         app_id = self.next_app_id
         self.next_app_id += 1
         return app_id

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from typing import Any
 
-# The condition texts of the ECL reference page (ecl-contract.md, section 4).
+# The condition texts of the ECL reference page, in the error body of ecl-contract.md §4.1.
 NOT_AUTHENTICATED = "Not authenticated"
 TENANT_SUSPENDED = "Tenant is suspended"
 TENANT_DELETED = "Tenant is deleted"

@@ -155,7 +155,8 @@ class EmulatorState:
         """Issue a token scoped to the tenant when the key pair is the tenant's, else None.
 
         A suspended or deleted tenant still authenticates: Keystone knows nothing of the
-        SkyWay tenant state, so the apps API is what refuses it (403 Tenant is suspended).
+        SkyWay tenant state, so the apps API is what refuses it (403 Tenant is suspended;
+        ecl-contract.md §4.13).
         """
         with self.lock:
             tenant = self.tenants.get(tenant_id)

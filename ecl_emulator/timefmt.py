@@ -58,7 +58,8 @@ def parse_instant(text: str) -> datetime:
 
 
 def format_jst(moment: datetime) -> str:
-    """`2026-11-28T16:21:20+09:00`: how the real apps API writes timestamps."""
+    """`2026-11-28T16:21:20+09:00`: how the real apps API writes timestamps (ecl-contract.md
+    §4.8)."""
     return moment.astimezone(JST).isoformat(timespec="seconds")
 
 
@@ -94,6 +95,7 @@ def epoch_now() -> float:
     """Wall-clock seconds, the clock token expiry is measured against.
 
     Deliberately the real clock, not the emulator's `Clock`: the portal caches tokens by real
-    time, so a token must expire in real time whatever `now` a test has set.
+    time, so a token must expire in real time whatever `now` a test has set (ecl-contract.md
+    §4.11).
     """
     return time.time()

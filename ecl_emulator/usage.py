@@ -1,4 +1,5 @@
-"""How an app's usage grows from month to month, as a deterministic function of the clock.
+"""How an app's usage grows from month to month, as a deterministic function of the clock
+(ecl-contract.md §4.10).
 
 An app's usage in a month is its *level* for that month (what a whole month of use would
 come to) times the share of the month it was in use, counted up to the emulator's now:

@@ -37,7 +37,8 @@ def parse_json(raw: bytes) -> Any:
 
 
 def is_valid_domain(domain: str) -> bool:
-    """A hostname of 1-63 character labels (letters, digits, inner hyphens) or an IPv4 address."""
+    """A hostname of 1-63 character labels (letters, digits, inner hyphens) or an IPv4 address
+    (ecl-contract.md §4.7)."""
     return _HOSTNAME.fullmatch(domain) is not None
 
 
@@ -46,7 +47,8 @@ def parse_app_fields(raw: bytes) -> dict[str, Any]:
 
     Checks run in the reference's order of texts: description, domain length, domain format,
     status, permissions. A wrong JSON type gets the text of its field; fields without a text
-    of their own (and bodies that are not a JSON object) get `Invalid request`.
+    of their own (and bodies that are not a JSON object) get `Invalid request`. (ecl-contract.md
+    §4.12)
     """
     try:
         body = parse_json(raw)

@@ -1,4 +1,5 @@
-"""Answer variants (`PATCH /_emulator/config`): how a real ECL may depart from the contract."""
+"""Answer variants (`PATCH /_emulator/config`): how a real ECL may depart from the contract
+(ecl-contract.md §4.14)."""
 
 from __future__ import annotations
 

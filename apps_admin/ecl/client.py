@@ -24,11 +24,12 @@ def call(
     body: Any = None,
     params: dict[str, str] | None = None,
 ) -> Reply:
-    """Send `method route` for the tenant and return ECL's 2xx answer, or raise an ECLError.
+    """Send `method route` for the tenant and return ECL's 2xx answer, or raise an ECLError
+    (ecl-contract.md §5.6: any 2xx is success).
 
     `route` is the reference's template, e.g. "/tenants/{tenant_id}/apps/{app_id}"; it is logged
     as is, so logs group by operation. An app id that cannot name an app in a path (a dot
-    segment, a slash, a control character) is a missing app, found before any call.
+    segment, a slash, a control character) is a missing app, found before any call (§5.11).
     """
     if "{app_id}" in route and not usable_app_id(str(app_id)):
         raise errors.AppNotFound()
@@ -83,7 +84,7 @@ def _app_missing(status: int, lowered: str) -> bool:
 
 def _refusal(method: str, reply: Reply, text: str) -> errors.ECLError | None:
     """The error ECL's non-2xx answer means, or None when it may be a refused token (401, or a
-    403 that is not a recognised tenant state or missing app)."""
+    403 that is not a recognised tenant state or missing app: ecl-contract.md §5.8)."""
     status, transaction_id, lowered = reply.status, reply.transaction_id, text.lower()
     if status == 401:
         return None

@@ -1,5 +1,6 @@
 """ECL's own words from an error answer in whatever shape it comes: the contract's nested JSON,
-a flat `message`, `error` as text, `detail`, `errors[]`, plain text or a gateway's HTML page."""
+a flat `message`, `error` as text, `detail`, `errors[]`, plain text or a gateway's HTML page
+(ecl-contract.md §5.7)."""
 
 from __future__ import annotations
 

@@ -101,7 +101,8 @@ def app_delete_answer(tenant: Tenant, app_id: str) -> Answer[None]:
 
 
 def secretkey_get(tenant: Tenant, app_id: str) -> str:
-    """The secret key: a non-empty string, or BadUpstreamResponse (never a wrong value shown)."""
+    """The secret key: a non-empty string, or BadUpstreamResponse (never a wrong value shown;
+    ecl-contract.md §5.1)."""
     reply = call(tenant, "GET", SECRETKEY, app_id=app_id)
     try:
         return decode(reply.body, SecretKey).secretkey

@@ -1,5 +1,5 @@
 """Reading ECL's apps as a tolerant reader (ecl-contract.md §5): strict only where a wrong value
-does harm, lenient everywhere else, one record at a time.
+does harm, lenient everywhere else, one record at a time (§5.5).
 
 An app's `id` and `apikey` must be present, non-empty and usable (an action must never target
 the wrong app): without them the app is an UnreadableApp, shown apart, never a failed list. Every
@@ -50,7 +50,8 @@ class Problem:
 
 def read_app_list(body: bytes, *, expanded: bool) -> tuple[AppList, list[Problem]]:
     """ECL's list answer: the apps that could be read, the ones that could not, and what was
-    read around. `null` is an empty list; anything but an array is BadUpstreamResponse."""
+    read around. `null` is an empty list; anything but an array is BadUpstreamResponse
+    (ecl-contract.md §5.4)."""
     struct = App if expanded else AppSummary
     try:
         return AppList(decode(body, list[struct])), []
@@ -145,7 +146,8 @@ def _read_one(
 
 
 class _Lenient:
-    """One app's fields, each read on its own; what had to be read around is in `problems`."""
+    """One app's fields, each read on its own; what had to be read around is in `problems`.
+    Display fields degrade (ecl-contract.md §5.2); `identity()` is strict (§5.1)."""
 
     def __init__(self, item: dict[str, Any], position: int) -> None:
         self.item = item

@@ -8,10 +8,10 @@ them, so an answer that trickles in a byte at a time ends at the budget too. A r
 two, for idempotent methods) or a token fetch starts only while at least one connect timeout
 remains; waiting for another worker's token fetch polls against the same deadline. So an
 operation ends within the budget plus one backoff or poll step (< 1 s): 25 + 1 = 26 s, under
-gunicorn's 30-second worker timeout.
+gunicorn's 30-second worker timeout. (ecl-contract.md §5.9)
 
 Size. An answer longer than ECL_MAX_BODY_BYTES is refused (ResponseTooLarge) as soon as its
-Content-Length or the bytes read so far pass the cap; the rest is never read.
+Content-Length or the bytes read so far pass the cap; the rest is never read (§5.10).
 """
 
 from __future__ import annotations

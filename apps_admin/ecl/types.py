@@ -2,7 +2,8 @@
 
 ECL's JSON goes straight into these structs (no dict in between) when it fits them; a body that
 does not is read record by record by `reading.py`, which degrades display fields and keeps the
-apps it cannot trust apart (UnreadableApp).
+apps it cannot trust apart (UnreadableApp). Fields the structs do not name are ignored, and
+values outside the known sets are kept as they came (ecl-contract.md §5.3).
 """
 
 from __future__ import annotations
