@@ -132,13 +132,16 @@ def portal_environment(workdir: Path, cache_url: str, cache_prefix: str) -> dict
 
 @contextlib.contextmanager
 def portal(
-    workdir: Path, *, workers: int = 2, threads: int = 4, redis_db: int = BENCH_REDIS_DB
+    workdir: Path, *, workers: int = 2, threads: int = 4, cache_url: str | None = None
 ) -> Iterator[Portal]:
     """The portal as `make serve` runs it: collectstatic, migrate, gunicorn workers with threads.
-    With Redis on the machine, the cache is Redis database `redis_db` under a key prefix of this
-    run's own: a cold cache, for a fair token count, without emptying a database that other runs
-    (a test suite's other processes, other people) may be using."""
-    cache_url = f"redis://127.0.0.1:6379/{redis_db}" if redis_answers() else "locmemcache://bench"
+    Its cache is `cache_url`, by default BENCH_CACHE_URL, else Redis database BENCH_REDIS_DB
+    when Redis answers, else local memory; in Redis, under a key prefix of this run's own: a cold
+    cache, for a fair token count, without emptying a database others may be using."""
+    if cache_url is None:
+        cache_url = os.environ.get("BENCH_CACHE_URL") or (
+            f"redis://127.0.0.1:6379/{BENCH_REDIS_DB}" if redis_answers() else "locmemcache://bench"
+        )
     prefix = f"bench-{secrets.token_hex(6)}"
     port = free_port()
     site = Portal(

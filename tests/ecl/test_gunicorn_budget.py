@@ -6,6 +6,7 @@ against an emulator that never answers, answers a byte a second, or answers 100 
 """
 
 import concurrent.futures
+import os
 import time
 
 import pytest
@@ -20,6 +21,14 @@ from ecl_emulator.testing import issue_token
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("served_portal")]
 
 PASSWORD = "budget-test-password-1"
+
+
+def run_cache() -> str:
+    """The test run's own cache for the portal: its Redis database (the portal keeps its keys
+    under a prefix of its own) or, without Redis, local memory (one worker: shared by its
+    threads). Never a fixed Redis database, which another run on the machine may be emptying."""
+    url = os.environ.get("CACHE_URL", "")
+    return url if url.startswith(("redis://", "rediss://")) else "locmemcache://budget"
 
 
 def register(site, emulator_server, tenant: dict, name: str) -> None:
@@ -54,8 +63,7 @@ def superuser_token(site) -> str:
 @pytest.fixture
 def served(emulator_server, emulator, tmp_path):
     tenant = emulator.create_tenant(apps=2)
-    # Redis database 3: not the benchmark's (2), which a benchmark may be using meanwhile.
-    with stack.portal(tmp_path, workers=1, threads=4, redis_db=3) as site:
+    with stack.portal(tmp_path, workers=1, threads=4, cache_url=run_cache()) as site:
         register(site, emulator_server, tenant, "Hung")
         yield site, tenant, superuser_token(site)
 
@@ -104,7 +112,7 @@ def served_two(emulator_server, emulator, tmp_path):
     """One worker with eight threads (so that its cache is shared even without Redis), a tenant
     whose token is cached and one whose token is not."""
     warm, cold = emulator.create_tenant(apps=2), emulator.create_tenant(apps=2)
-    with stack.portal(tmp_path, workers=1, threads=8, redis_db=3) as site:
+    with stack.portal(tmp_path, workers=1, threads=8, cache_url=run_cache()) as site:
         register(site, emulator_server, warm, "Warm")
         register(site, emulator_server, cold, "Cold")
         yield site, warm, cold, superuser_token(site)
