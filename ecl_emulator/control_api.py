@@ -238,8 +238,9 @@ def update_config(state: EmulatorState, req: Request) -> Reply:
       field's text followed by the escape `\\ud800`), `"nan"` (a bare `NaN`), `"infinity"`
       (`Infinity`) or `"deep"` (arrays nested `"depth"` deep, 1200 by default, 1 to 100000).
       `field` is a key (added when the app has none: an unknown field) or a dotted path in
-      which `*` stands for every key of an object (`"usage_summary.*.turn"`). `null` (the
-      default) writes every app as it is.
+      which `*` stands for every key of an object or every item of a list
+      (`"usage_summary.*.turn"`, `"domains.*"`); a number's digits are kept before a lone
+      surrogate. `null` (the default) writes every app as it is.
     - `keystone_answer`: how Keystone answers a good token request: `"contract"` (default: 201
       with `X-Subject-Token`), `"300"` (300 Multiple Choices with the versions document, as an
       identity URL set to the service's root gets), `"no_token_header"` (201 without

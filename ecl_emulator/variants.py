@@ -43,8 +43,8 @@ class OddValue:
     that holds the app (lists, GET, PUT).
 
     `field` is a key of the app's JSON (added when the app has none: an unknown field), or a
-    dotted path into it where `*` stands for every key of an object: `usage_summary.*.turn`
-    is the TURN value of every month.
+    dotted path into it where `*` stands for every key of an object or every item of a list:
+    `usage_summary.*.turn` is the TURN value of every month, `domains.*` every domain.
     """
 
     app_id: int
@@ -72,8 +72,10 @@ class OddValue:
 
     def _text(self, original: Any) -> str:
         if self.value == "lone_surrogate":
-            # The text it had, and a high surrogate with no low one after it.
+            # The text it had (a number's digits), and a high surrogate with no low one after it.
             shown = original if isinstance(original, str) else ""
+            if isinstance(original, int | float) and not isinstance(original, bool):
+                shown = str(original)
             return dumps(shown)[:-1] + '\\ud800"'
         if self.value == "nan":
             return "NaN"
@@ -83,9 +85,17 @@ class OddValue:
 
 
 def _place(obj: Any, path: list[str], slot: str, originals: list[Any], *, add: bool) -> None:
+    key, rest = path[0], path[1:]
+    if isinstance(obj, list) and key == "*":  # every item of a list
+        for index, item in enumerate(obj):
+            if rest:
+                _place(item, rest, slot, originals, add=add)
+            else:
+                originals.append(item)
+                obj[index] = slot
+        return
     if not isinstance(obj, dict):
         return
-    key, rest = path[0], path[1:]
     for name in list(obj) if key == "*" else [key]:
         if rest:
             _place(obj.get(name), rest, slot, originals, add=add)
