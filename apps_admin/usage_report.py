@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps_admin import ecl
+from apps_admin.ecl.types import id_order
 from apps_admin.models import Tenant, UsageMonth
 from apps_admin.usage_history import METRICS, add_months, month_of, months_between
 
@@ -147,11 +148,6 @@ def history(
         for month, usage in live_months(app, first, last).items():
             entry.months[month] = _merged(entry.months.get(month), usage)
     return sorted(apps.values(), key=lambda entry: id_order(entry.app_id))
-
-
-def id_order(app_id: str) -> tuple[int, int, str]:
-    """Numeric ids in numeric order (ECL's are numbers), anything else after them."""
-    return (0, int(app_id), "") if app_id.isdigit() else (1, 0, app_id)
 
 
 def app_months(tenant: Tenant, app: ecl.App, count: int = 12) -> list[tuple[date, Usage]]:

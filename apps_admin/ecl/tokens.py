@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-import msgspec
 from django.conf import settings
 from django.core.cache import cache
 
 from apps_admin import crypto, endpoints
-from apps_admin.ecl import errors
+from apps_admin.ecl import errors, tolerant_json
 from apps_admin.ecl.transport import Deadline, Reply, exchange
 
 if TYPE_CHECKING:
@@ -31,6 +30,7 @@ logger = logging.getLogger("apps_admin.ecl")
 
 POLL_INTERVAL = 0.05
 FAILURE_MEMORY = 3  # seconds a failed fetch is remembered, so waiters do not each retry it
+UNKNOWN_EXPIRY_KEPT = 300  # seconds a token whose expiry cannot be read is used (they live 3600)
 # Failures that are worth telling the waiters about instead of each of them trying again.
 _REMEMBERED = {
     cls.code: cls
@@ -163,15 +163,22 @@ def _request_token(tenant: Tenant, deadline: Deadline) -> Token:
             tenant.tenant_id,
         )
         raise errors.BadUpstreamResponse()
-    return Token(value=value, expires_at=_expiry(response))
+    return Token(value=value, expires_at=_expiry(response, tenant.tenant_id))
 
 
-def _expiry(response: Reply) -> float:
-    """When the token runs out; an answer without a readable expiry counts as expired now."""
+def _expiry(response: Reply, tenant_id: str) -> float:
+    """When the token runs out. Without a readable expiry, it is kept UNKNOWN_EXPIRY_KEPT
+    seconds (and dropped sooner if the apps API refuses it): fetching a new token for every
+    call would cost a Keystone round trip each."""
     try:
-        moment = datetime.fromisoformat(msgspec.json.decode(response.body)["token"]["expires_at"])
-    except (ValueError, KeyError, TypeError):
-        return time.time()
+        moment = datetime.fromisoformat(tolerant_json.loads(response.body)["token"]["expires_at"])
+    except (ValueError, KeyError, TypeError):  # NotJSON is a ValueError
+        logger.warning(
+            "Keystone sent a token without a readable expires_at tenant=%s: kept %s s",
+            tenant_id,
+            UNKNOWN_EXPIRY_KEPT,
+        )
+        return time.time() + settings.ECL_TOKEN_MARGIN + UNKNOWN_EXPIRY_KEPT
     if moment.tzinfo is None:  # Keystone's times are UTC
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()

@@ -15,7 +15,14 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from apps_admin.ecl.types import PERMISSIONS, STATUSES, App, MonthCounts, UnreadableApp
+from apps_admin.ecl.types import (
+    PERMISSIONS,
+    STATUSES,
+    App,
+    MonthCounts,
+    UnreadableApp,
+    id_order,
+)
 from apps_admin.pages import paging
 from apps_admin.pages.csv_export import guarded_row
 
@@ -56,11 +63,6 @@ def usage_in(app: App, month: str) -> MonthCounts:
 # --- Columns --------------------------------------------------------------------------------
 
 
-def id_key(app_id: str) -> tuple[int, int, str]:
-    """Numeric ids in numeric order (ECL's are numbers), anything else after them."""
-    return (0, int(app_id), "") if app_id.isdigit() else (1, 0, app_id)
-
-
 def _when(moment: datetime | None) -> tuple[int, float]:
     return (0, 0.0) if moment is None else (1, moment.timestamp())
 
@@ -82,7 +84,7 @@ def _metric(metric: str, which: str) -> Callable[[App, Months], float]:
 
 APP_COLUMNS: tuple[Column, ...] = (
     Column("description", _("Description"), lambda a, m: a.description.casefold()),
-    Column("id", _("App ID"), lambda a, m: id_key(a.id)),
+    Column("id", _("App ID"), lambda a, m: id_order(a.id)),
     Column("apikey", _("API key"), lambda a, m: a.apikey),
     Column("status", _("Status"), lambda a, m: a.status),
     Column("permissions", _("Permissions"), lambda a, m: (len(a.permissions), a.permissions)),
@@ -185,7 +187,7 @@ def apply(
     if query.order:
         column = next(c for c in columns if c.key == query.order.lstrip("-"))
         rows.sort(
-            key=lambda app: (column.sort(app, months), id_key(app.id)),
+            key=lambda app: (column.sort(app, months), id_order(app.id)),
             reverse=query.order.startswith("-"),
         )
     return rows

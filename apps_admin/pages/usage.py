@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from apps_admin import ecl, usage_report
 from apps_admin.access import tenant_view
+from apps_admin.ecl.types import id_order
 from apps_admin.models import Role, Tenant
 from apps_admin.pages import csv_export, paging, usage_chart
 from apps_admin.pages.common import tenant_context, unreadable_rows
@@ -89,10 +90,10 @@ def _page_number(text: str) -> int:
 
 
 _SORT_KEYS: dict[str, Callable[[usage_report.Line], Any]] = {
-    "app": lambda line: (line.description.casefold(), usage_report.id_order(line.app_id)),
-    "id": lambda line: usage_report.id_order(line.app_id),
-    "total": lambda line: (line.total, usage_report.id_order(line.app_id)),
-    "month": lambda line: (line.month_value, usage_report.id_order(line.app_id)),
+    "app": lambda line: (line.description.casefold(), id_order(line.app_id)),
+    "id": lambda line: id_order(line.app_id),
+    "total": lambda line: (line.total, id_order(line.app_id)),
+    "month": lambda line: (line.month_value, id_order(line.app_id)),
 }
 
 
