@@ -251,7 +251,7 @@ def test_rejected_credentials_tell_a_superuser_what_to_fix(client_as, tenant, us
     response = client_as("viewer").get(url(tenant))
     assert response.status_code == 502
     assert "/admin/apps_admin/tenant/" not in response.content.decode()
-    assert "Ask a portal administrator" in response.content.decode()
+    assert "ECL settings need a portal administrator" in response.content.decode()
 
 
 def test_csv_export_has_the_filtered_apps_and_no_secret(client_as, tenant, emulator_server):
