@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps_admin import access, app_actions, ecl, reauth, usage_report
+from apps_admin import access, app_actions, ecl, listing, reauth, usage_report
 from apps_admin.api import schema  # noqa: F401  (registers the X-Auth-Token security scheme)
 from apps_admin.api.errors import STATUS_MEANINGS, ReauthRequired
 from apps_admin.api.memory import FreedOnceRendered
@@ -413,8 +413,8 @@ class UsageHistory(FreedOnceRendered, TenantScoped, APIView):
         tenant = self.tenant(request, tenant_id)
         params = request.query_params
         try:
-            first, last = usage_report.month_range(params.get("from"), params.get("to"))
-        except usage_report.RangeError as error:
+            first, last = listing.month_range(params.get("from"), params.get("to"))
+        except listing.ListingError as error:
             raise ValidationError({error.field: [str(error)]}) from None
         apps = usage_report.history(tenant, first, last, live=ecl.app_list(tenant, expand=True))
         return Response(EncodedJSON(usage_body(tenant, months_between(first, last), apps)))

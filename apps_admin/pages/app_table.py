@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from apps_admin import listing
 from apps_admin.ecl.types import (
     PERMISSIONS,
     STATUSES,
@@ -100,17 +101,11 @@ APP_COLUMNS: tuple[Column, ...] = (
 # --- The query: what the query string asks for ---------------------------------------------
 
 
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value is not None else default
-    except ValueError:
-        return default
-
-
 @dataclass(frozen=True)
 class Query:
-    """Search, filters, order and page, read leniently from a query string: an unknown value is
-    ignored rather than an error, so an old bookmark still opens."""
+    """Search, filters, order and page, read from a query string by `listing`: a page number or
+    size that is not one is a ListingError (a 400 saying why); an unknown filter value or sort
+    key is ignored, so that an old bookmark still opens."""
 
     q: str = ""
     status: str = ""
@@ -124,18 +119,14 @@ class Query:
     def from_params(
         cls, params: Mapping[str, str], columns: Sequence[Column] = APP_COLUMNS, default: str = ""
     ) -> Query:
-        order = (params.get("o") or default).strip()
-        if order.lstrip("-") not in {c.key for c in columns}:
-            order = default
-        permission = params.get("permission", "")
         return cls(
-            q=" ".join((params.get("q") or "").split())[:200],
-            status=s if (s := params.get("status", "")) in STATUSES else "",
-            permission=permission if permission in (*PERMISSIONS, NO_PERMISSION) else "",
-            recording=r if (r := params.get("recording", "")) in RECORDING_STATUSES else "",
-            order=order,
-            page=max(1, _int(params.get("p"), 1)),
-            per_page=paging.page_size(params.get("n")),
+            q=listing.search(params),
+            status=listing.choice(params, "status", STATUSES),
+            permission=listing.choice(params, "permission", (*PERMISSIONS, NO_PERMISSION)),
+            recording=listing.choice(params, "recording", RECORDING_STATUSES),
+            order=listing.order(params, {c.key for c in columns}, default),
+            page=listing.page_number(params),
+            per_page=listing.page_size(params),
         )
 
     @property
@@ -151,8 +142,8 @@ class Query:
             "permission": query.permission,
             "recording": query.recording,
             "o": query.order,
-            "p": str(query.page) if query.page > 1 else "",
-            "n": str(query.per_page) if query.per_page != paging.PAGE_SIZE else "",
+            listing.PAGE: str(query.page) if query.page > 1 else "",
+            listing.SIZE: str(query.per_page) if query.per_page != paging.PAGE_SIZE else "",
         }
         return {name: value for name, value in pairs.items() if value}
 
