@@ -38,6 +38,7 @@ from apps_admin.api.serializers import (
     SecretKeySerializer,
     TenantSerializer,
     UsageHistorySerializer,
+    may_be_held_at_ecl,
 )
 from apps_admin.api.throttling import SecretKeyThrottle
 from apps_admin.models import Role, Tenant
@@ -222,7 +223,7 @@ class AppList(FreedOnceRendered, TenantScoped, GenericAPIView):
         ),
         parameters=[TENANT_PARAMETER],
         request={"application/json": AppFieldsSerializer},
-        responses={200: AppSerializer, **errors(400, 401, 403, 404, *UPSTREAM)},
+        responses={200: AppSerializer, **errors(400, 401, 403, 404, 413, *UPSTREAM)},
         tags=["apps"],
     )
     def post(self, request: Request, tenant_id: str) -> Response:
@@ -268,7 +269,7 @@ class AppDetail(FreedOnceRendered, TenantScoped, GenericAPIView):
         ),
         parameters=[TENANT_PARAMETER, APP_PARAMETER],
         request={"application/json": AppFieldsSerializer},
-        responses={200: AppSerializer, **errors(400, 401, 403, 404, *UPSTREAM)},
+        responses={200: AppSerializer, **errors(400, 401, 403, 404, 413, *UPSTREAM)},
         tags=["apps"],
     )
     def put(self, request: Request, tenant_id: str, app_id: str) -> Response:
@@ -276,6 +277,8 @@ class AppDetail(FreedOnceRendered, TenantScoped, GenericAPIView):
         serializer = AppFieldsSerializer(data=request.data)
         before = None
         if not serializer.is_valid():
+            if not may_be_held_at_ecl(serializer.errors):
+                raise ValidationError(serializer.errors)  # refused without asking ECL
             # A value ECL already holds (a permission the portal does not know, a domain with a
             # port) is not the caller's to fix: check once more against the app as it is.
             before = app_actions.editable_values(ecl.app_get(tenant, app_id))
