@@ -21,7 +21,7 @@ from datetime import date, datetime, time
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps_admin.usage_history import add_months, months_between
+from apps_admin.usage.history import add_months, months_between
 
 PAGE = "page"
 OLD_PAGE = "p"

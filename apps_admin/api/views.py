@@ -24,7 +24,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps_admin import access, app_actions, ecl, listing, reauth, usage_report
+from apps_admin import access, app_actions, ecl, listing
+from apps_admin.accounts import reauth
 from apps_admin.api import schema  # noqa: F401  (registers the X-Auth-Token security scheme)
 from apps_admin.api.errors import STATUS_MEANINGS, ReauthRequired
 from apps_admin.api.memory import FreedOnceRendered
@@ -42,7 +43,8 @@ from apps_admin.api.serializers import (
 )
 from apps_admin.api.throttling import SecretKeyThrottle
 from apps_admin.models import Role, Tenant
-from apps_admin.usage_history import month_key, months_between
+from apps_admin.usage import report
+from apps_admin.usage.history import month_key, months_between
 
 
 def errors(*statuses: int) -> dict[int, OpenApiResponse]:
@@ -419,11 +421,11 @@ class UsageHistory(FreedOnceRendered, TenantScoped, APIView):
             first, last = listing.month_range(params.get("from"), params.get("to"))
         except listing.ListingError as error:
             raise ValidationError({error.field: [str(error)]}) from None
-        apps = usage_report.history(tenant, first, last, live=ecl.app_list(tenant, expand=True))
+        apps = report.history(tenant, first, last, live=ecl.app_list(tenant, expand=True))
         return Response(EncodedJSON(usage_body(tenant, months_between(first, last), apps)))
 
 
-def usage_body(tenant: Tenant, months: list, apps: list[usage_report.AppHistory]) -> bytes:
+def usage_body(tenant: Tenant, months: list, apps: list[report.AppHistory]) -> bytes:
     """The usage history as JSON, encoded one app at a time: a 10,000-app year is 130,000
     months, which as dictionaries all at once would take tens of megabytes more."""
     keys = {month: month_key(month) for month in months}

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from apps_admin import ecl, listing, usage_report
+from apps_admin import ecl, listing
 from apps_admin.access import tenant_view
 from apps_admin.ecl.types import id_order
 from apps_admin.listing import ListingError
@@ -23,7 +23,8 @@ from apps_admin.models import Role, Tenant
 from apps_admin.pages import csv_export, paging, usage_chart
 from apps_admin.pages.common import tenant_context, unreadable_rows
 from apps_admin.pages.errors import render_error
-from apps_admin.usage_history import month_key, months_between
+from apps_admin.usage import report
+from apps_admin.usage.history import month_key, months_between
 
 METRIC_LABELS = {
     "billed": gettext_lazy("TURN + SFU (GB, billed)"),
@@ -53,7 +54,7 @@ class UsageQuery:
         query = cls(
             first,
             last,
-            metric=listing.choice(params, "metric", usage_report.TABLE_METRICS) or "billed",
+            metric=listing.choice(params, "metric", report.TABLE_METRICS) or "billed",
             page=listing.page_number(params),
             per_page=listing.page_size(params),
         )
@@ -85,7 +86,7 @@ class UsageQuery:
         return {name: value for name, value in pairs.items() if value}
 
 
-_SORT_KEYS: dict[str, Callable[[usage_report.Line], Any]] = {
+_SORT_KEYS: dict[str, Callable[[report.Line], Any]] = {
     "app": lambda line: (line.description.casefold(), id_order(line.app_id)),
     "id": lambda line: id_order(line.app_id),
     "total": lambda line: (line.total, id_order(line.app_id)),
@@ -93,7 +94,7 @@ _SORT_KEYS: dict[str, Callable[[usage_report.Line], Any]] = {
 }
 
 
-def _sort(lines: list[usage_report.Line], order: str) -> list[usage_report.Line]:
+def _sort(lines: list[report.Line], order: str) -> list[report.Line]:
     key = order.lstrip("-")
     value = _SORT_KEYS.get(key, _SORT_KEYS["month"])
     return sorted(lines, key=value, reverse=order.startswith("-"))
@@ -129,18 +130,17 @@ def usage(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
         apps = ecl.app_list(tenant, expand=True)
     except ecl.ECLError as error:
         return render_error(request, error, tenant)
-    summary = usage_report.summarize(
+    summary = report.summarize(
         tenant, apps, query.first, query.last, query.metric, query.sort_month
     )
     page = paging.page_of(_sort(summary.lines, query.order), query.page, query.per_page)
     live = {app.id: app for app in apps}
-    months = usage_report.months_of(tenant, page.object_list, live, query.first, query.last)
+    months = report.months_of(tenant, page.object_list, live, query.first, query.last)
     rows = [
         {
             "line": line,
             "cells": [
-                months[line.app_id].get(m, usage_report.NOTHING).of(query.metric)
-                for m in query.months
+                months[line.app_id].get(m, report.NOTHING).of(query.metric) for m in query.months
             ],
         }
         for line in page.object_list
@@ -218,7 +218,7 @@ def usage_export(request: HttpRequest, tenant: Tenant, role: Role) -> HttpRespon
         apps = ecl.app_list(tenant, expand=True)
     except ecl.ECLError as error:
         return render_error(request, error, tenant)
-    found = usage_report.history(tenant, query.first, query.last, live=apps)
+    found = report.history(tenant, query.first, query.last, live=apps)
     name = f"usage-{tenant.tenant_id}-{month_key(query.first)}-{month_key(query.last)}"
     return csv_export.csv_response(request, name, _csv_rows(found, query.months))
 
@@ -235,14 +235,14 @@ CSV_HEADER = [
 ]
 
 
-def _csv_rows(apps: list[usage_report.AppHistory], months: list[date]) -> Iterator[list[Any]]:
+def _csv_rows(apps: list[report.AppHistory], months: list[date]) -> Iterator[list[Any]]:
     """One row per app and month of the range, as the page's table (0 where nothing was recorded
     or reported), so that every app is there and a pivot table needs no gaps filled."""
     yield CSV_HEADER
     for app in apps:
         deleted = "true" if app.deleted else "false"
         for month in months:
-            usage = app.months.get(month, usage_report.NOTHING)
+            usage = app.months.get(month, report.NOTHING)
             yield csv_export.guarded_row(
                 (
                     app.app_id,
