@@ -10,7 +10,7 @@ unknown field nested 1,200 deep costs nothing but that field.
 
 A list is read element by element (`elements`), each with its own text as ECL sent it, so that a
 caller decides per record: an element msgspec reads is as good as ever, the others are read
-leniently, one at a time.
+leniently, one at a time. (ecl-contract.md §5.12)
 """
 
 from __future__ import annotations
