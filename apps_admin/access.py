@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -22,8 +23,18 @@ from apps_admin import audit
 from apps_admin.client_ip import client_ip
 from apps_admin.models import Membership, Role, Tenant
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 NOT_FOUND = _("No such tenant.")
 TENANT_ID = re.compile(r"[0-9a-f]{32}")
+
+
+class SignedInRequest(HttpRequest):
+    """The request a view behind `login_required` receives, as the type checker sees it: its
+    `user` is a User, never AnonymousUser. Django passes its own request; none of these is made."""
+
+    user: User
 
 
 class RoleTooLow(PermissionDenied):
@@ -64,29 +75,30 @@ def visible_tenants(user) -> list[tuple[Tenant, Role]]:
     return sorted(((m.tenant, Role(m.role)) for m in memberships), key=lambda pair: pair[0].name)
 
 
-def _tenant_and_role(user, tenant_id: str) -> tuple[Tenant | None, Role | None]:
-    """The tenant and the user's role in it, in one query; (None, None) for non-members."""
+def _tenant_and_role(user, tenant_id: str) -> tuple[Tenant, Role] | None:
+    """The tenant and the user's role in it, in one query; None for non-members."""
     if not user.is_authenticated or not user.is_active:
-        return None, None
+        return None
     if user.is_superuser:
         tenant = Tenant.objects.filter(tenant_id=tenant_id).first()
-        return tenant, Role.ADMIN if tenant else None
+        return (tenant, Role.ADMIN) if tenant else None
     membership = (
         Membership.objects.filter(user=user, tenant__tenant_id=tenant_id)
         .select_related("tenant")
         .first()
     )
-    return (membership.tenant, Role(membership.role)) if membership else (None, None)
+    return (membership.tenant, Role(membership.role)) if membership else None
 
 
 def tenant_for(request: HttpRequest, tenant_id: str, needed: Role) -> tuple[Tenant, Role]:
     """The tenant and the user's role, or Http404 / PermissionDenied (audited)."""
     tenant_id = str(tenant_id).lower()
     well_formed = TENANT_ID.fullmatch(tenant_id) is not None
-    tenant, role = _tenant_and_role(request.user, tenant_id) if well_formed else (None, None)
-    if role is None:
+    found = _tenant_and_role(request.user, tenant_id) if well_formed else None
+    if found is None:
         _record_denial(request, tenant_id="")  # not this tenant's event: it is not theirs
         raise Http404(NOT_FOUND)
+    tenant, role = found
     if not role.allows(needed):
         _record_denial(request, tenant_id=tenant.tenant_id)
         raise RoleTooLow(tenant, role, needed)
@@ -116,7 +128,8 @@ def tenant_view(needed: Role) -> Callable:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, tenant_id: str, **kwargs) -> HttpResponse:
             tenant, role = tenant_for(request, tenant_id, needed)
-            request.tenant = tenant  # the header's tenant switcher marks it
+            # The header's tenant switcher marks it.
+            request.tenant = tenant  # type: ignore[attr-defined]  # ours, for the templates
             return view(request, tenant, role, **kwargs)
 
         return wrapper

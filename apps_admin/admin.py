@@ -51,7 +51,8 @@ class TenantForm(forms.ModelForm):
         return self.cleaned_data["tenant_id"].strip().lower()
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if not cleaned.get("api_secret") and not self.instance.api_secret_encrypted:
             self.add_error("api_secret", gettext("Enter the tenant's ECL API secret key."))
         moved = {"identity_url", "api_url", "region"} & set(self.changed_data)
@@ -244,7 +245,7 @@ class ApiTokenAdmin(SuperuserReadOnly, admin.ModelAdmin):
     """Every person's API tokens, for superusers: seen (never their digest) and revoked, never
     made or changed here (a token is made by its owner on /account/tokens/)."""
 
-    fields = list_display = [
+    fields = list_display = readonly_fields = (
         "user",
         "name",
         "prefix",
@@ -253,8 +254,7 @@ class ApiTokenAdmin(SuperuserReadOnly, admin.ModelAdmin):
         "expires_at",
         "last_used_at",
         "revoked_at",
-    ]
-    readonly_fields = fields
+    )
     list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["user__username", "name", "prefix"]
     list_select_related = ["user"]

@@ -44,7 +44,7 @@ def changes_between(
 ) -> dict[str, dict[str, Any]]:
     """{field: {"from": old, "to": new}} for the fields that differ; secrets only as changed."""
     secret = set(secret)
-    changes = {}
+    changes: dict[str, dict[str, Any]] = {}
     for field in sorted(set(before) | set(after)):
         old, new = before.get(field), after.get(field)
         if old == new:

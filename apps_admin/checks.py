@@ -28,7 +28,7 @@ def encryption_keys_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
 @checks.register(checks.Tags.security, deploy=False)
 def identity_provider_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
     """OIDC settings that would fail at the first sign-in, said at startup instead."""
-    problems = []
+    problems: list[checks.CheckMessage] = []
     if settings.OIDC_ISSUER and not (settings.OIDC_RP_CLIENT_ID and settings.OIDC_RP_CLIENT_SECRET):
         problems.append(
             checks.Error(

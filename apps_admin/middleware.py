@@ -22,11 +22,12 @@ class RequestLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming if _INCOMING_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _INCOMING_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]  # ours, for audit.py
         started = time.perf_counter()
         response = self.get_response(request)
         duration_ms = (time.perf_counter() - started) * 1000
-        response["X-Request-ID"] = request.request_id
+        response["X-Request-ID"] = request_id
         # The path only: a query string may carry what a user typed.
         logger.info(
             "%s %s %s %.1fms request_id=%s",
@@ -34,7 +35,7 @@ class RequestLogMiddleware:
             request.path,
             response.status_code,
             duration_ms,
-            request.request_id,
+            request_id,
         )
         return response
 

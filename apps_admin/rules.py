@@ -196,7 +196,7 @@ def clean_status(value: object, stored: str | None = None) -> str:
         raise ValidationError(
             _("The status must be “active” or “suspended”."), code="invalid_choice"
         )
-    return value  # type: ignore[return-value]
+    return value
 
 
 def clean_bucket_name(value: object, stored: str | None = None) -> str:

@@ -129,9 +129,9 @@ def _tenant(state: EmulatorState, req: Request) -> Tenant:
     if tenant is None or not state.token_valid_for(req.header("X-Auth-Token"), tenant_id):
         refusal = state.variants.expired_token  # 403 Not authenticated unless configured
         raise HttpError(refusal.status, refusal.message)
-    refusal = _TENANT_REFUSALS.get(tenant.state)
-    if refusal is not None:
-        raise HttpError(403, refusal)
+    state_refusal = _TENANT_REFUSALS.get(tenant.state)
+    if state_refusal is not None:
+        raise HttpError(403, state_refusal)
     return tenant
 
 

@@ -142,7 +142,7 @@ class EmulatorControl:
             "bom": bom,
             "keystone_answer": keystone_answer,
         }
-        body = {name: value for name, value in settings.items() if value is not None}
+        body: dict[str, Any] = {k: v for k, v in settings.items() if v is not None}
         if odd_value is not UNSET:
             body["odd_value"] = odd_value
         if now is not UNSET:

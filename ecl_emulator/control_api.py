@@ -101,7 +101,7 @@ def plant_app(state: EmulatorState, req: Request) -> Reply:
     unknown = set(body) - {*_PLANT_STRINGS, *_PLANT_LISTS, "raw", "omit", "usage"}
     if unknown:
         raise HttpError(400, f"Unknown keys: {', '.join(sorted(unknown))}")
-    fields = {name: _string(body, name) for name in _PLANT_STRINGS if name in body}
+    fields: dict[str, Any] = {name: _string(body, name) for name in _PLANT_STRINGS if name in body}
     fields.update({name: _strings(body, name) for name in _PLANT_LISTS if name in body})
     raw = body.get("raw", {})
     if not isinstance(raw, dict):

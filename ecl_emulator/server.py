@@ -76,6 +76,8 @@ class EmulatorServer(ThreadingHTTPServer):
     def base_url(self) -> str:
         """`http://host:port` of the bound socket (a wildcard host shown as loopback)."""
         host, port = self.server_address[:2]
+        if isinstance(host, bytes):  # the type allows bytes; a TCP server's address is text
+            host = host.decode()
         if host in ("0.0.0.0", ""):  # noqa: S104 - a wildcard bind, reached via loopback
             host = "127.0.0.1"
         elif host == "::":
@@ -185,7 +187,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             self._send_reply(body_error or self._handle(route, req), started)
             return
         if route is not None:
-            state.count_call(kind, routes.stats_key(self.command, route))
+            state.count_call(route.kind, routes.stats_key(self.command, route))
         if kind in (routes.AUTH, routes.API):
             state.journal.record(req.method, path, query, req.body, secret=kind == routes.AUTH)
         rule = state.faults.take(self.command, path)

@@ -19,12 +19,15 @@ import re
 import secrets
 import string
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils import timezone
 
 from apps_admin import audit
 from apps_admin.models import TOKEN_DAYS_DEFAULT, TOKEN_DAYS_MAX, ApiToken, TokenScope
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 TAG = "swp_"
 PREFIX_LENGTH = 10
@@ -49,14 +52,15 @@ def check_days(days: int) -> None:
 
 
 def issue(
-    user: AbstractBaseUser, *, name: str, scope: str, days: int = TOKEN_DAYS_DEFAULT
+    user: User, *, name: str, scope: str, days: int = TOKEN_DAYS_DEFAULT
 ) -> tuple[ApiToken, str]:
     """A new token for `user` and its text, which exists nowhere else: show it once."""
     check_days(days)
     if scope not in TokenScope.values:
         raise ValueError(f"Unknown token scope {scope!r}.")
     name = name.strip()
-    if not name or len(name) > ApiToken._meta.get_field("name").max_length:
+    longest = ApiToken._meta.get_field("name").max_length
+    if not name or (longest is not None and len(name) > longest):
         raise ValueError("A token's name is 1 to 100 characters.")
     secret = secrets.token_urlsafe(SECRET_BYTES)
     now = timezone.now()
@@ -115,7 +119,7 @@ def revoke(token: ApiToken) -> bool:
     return bool(done)
 
 
-def revoke_all(user: AbstractBaseUser) -> int:
+def revoke_all(user: User) -> int:
     """Revoke every token of `user` not yet revoked; how many were."""
     live = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
     return live.update(revoked_at=timezone.now())

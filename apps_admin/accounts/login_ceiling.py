@@ -40,7 +40,8 @@ class UsernameCeilingBackend:
     def authenticate(self, request: HttpRequest | None, username: str | None = None, **kwargs):
         if username and failures(username) >= settings.LOGIN_FAILURES_PER_USERNAME:
             if request is not None:
-                request.axes_locked_out = True  # django-axes' middleware answers its lockout
+                # django-axes' middleware answers its lockout when it finds this attribute.
+                request.axes_locked_out = True  # type: ignore[attr-defined]  # axes' own flag
             raise PermissionDenied
         return None
 

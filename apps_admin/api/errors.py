@@ -77,8 +77,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied(str(exc) or None)
     # DRF's handler sets WWW-Authenticate (401) and Retry-After (429) and rolls back.
     response = drf_exception_handler(exc, context)
-    if response is None:
-        return _unexpected(exc, context["request"])
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return _unexpected(exc, context["request"])  # DRF answers APIExceptions alone
     if isinstance(exc, exceptions.ValidationError):
         response.data = _validation_body(exc.detail)
     else:

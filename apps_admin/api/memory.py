@@ -9,22 +9,31 @@ reference counting free it when the server is done with it.
 
 from __future__ import annotations
 
-from django.http import HttpResponseBase
+from typing import TYPE_CHECKING, Any
+
+from rest_framework.request import Request
 from rest_framework.response import Response
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView as _Mixed  # what this mixin is mixed into
+else:
+    _Mixed = object
 
 
 def _unlink(response: Response) -> None:
     context = getattr(response, "renderer_context", None) or {}
     view = context.get("view")
-    if getattr(view, "response", None) is response:
+    if view is not None and getattr(view, "response", None) is response:
         view.response = None
-    response.renderer_context = {}
+    response.renderer_context = {}  # type: ignore[attr-defined]  # set by DRF, not in its stubs
 
 
-class FreedOnceRendered:
+class FreedOnceRendered(_Mixed):
     """Mixin for an APIView: its responses hold no reference cycle once rendered."""
 
-    def finalize_response(self, request, response, *args, **kwargs) -> HttpResponseBase:
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         if isinstance(response, Response):
             response.add_post_render_callback(_unlink)

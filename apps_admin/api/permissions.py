@@ -45,7 +45,7 @@ class TokenScopePermission(BasePermission):
         if not isinstance(token, ApiToken):
             return True
         secret_keys = getattr(view, "secret_keys", False)
-        refusal = scope_refusal(token.scope, request.method, secret_keys=secret_keys)
+        refusal = scope_refusal(token.scope, request.method or "", secret_keys=secret_keys)
         if refusal is not None:
             raise TokenScopeRefused(refusal)
         return True

@@ -76,7 +76,7 @@ class RawMultipleChoiceField(serializers.MultipleChoiceField):
     def to_internal_value(self, data: Any) -> Any:
         return list(data) if isinstance(data, list | tuple) else data
 
-    def to_representation(self, value: Any) -> list:
+    def to_representation(self, value: Any) -> list:  # type: ignore[override]  # stubs type it str
         return list(value or [])
 
 
@@ -295,7 +295,7 @@ class EmptySerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text=_("What went wrong, for a person."))
     code = serializers.CharField(help_text=_("What went wrong, for a program."))
-    fields = serializers.DictField(
+    fields = serializers.DictField(  # type: ignore[assignment]  # DRF's metaclass takes it
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text=_("For invalid input: the messages of each field."),

@@ -18,4 +18,5 @@ class SecretKeyThrottle(UserRateThrottle):
     def get_rate(self) -> str | None:
         # DRF binds THROTTLE_RATES when the module is imported; read the current settings so that
         # a changed setting (and override_settings in tests) takes effect.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return rate if isinstance(rate, str) else None  # "30/min"; DRF's stubs say a number

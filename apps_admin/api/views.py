@@ -74,7 +74,7 @@ class TenantScoped:
 
     def tenant(self, request: Request, tenant_id: str) -> Tenant:
         """The tenant, if the caller's role allows this method (else 404 or 403, audited)."""
-        method = "GET" if request.method == "HEAD" else request.method
+        method = "GET" if request.method == "HEAD" else str(request.method)
         tenant, _role = access.tenant_for(request, tenant_id, self.roles[method])
         return tenant
 

@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from django.utils.translation import gettext_lazy as _
@@ -59,16 +59,21 @@ def read_app_list(body: bytes, *, expanded: bool) -> tuple[AppList, list[Problem
     """ECL's list answer: the apps that could be read, the ones that could not, and what was
     read around. `null` is an empty list; anything but an array is BadUpstreamResponse
     (ecl-contract.md §5.4)."""
-    struct = App if expanded else AppSummary
+    struct: type[AppSummary] = App if expanded else AppSummary
     try:
-        return AppList(decode(body, list[struct])), []
+        return AppList(decode(body, list[App] if expanded else list[AppSummary])), []
     except BadUpstreamResponse:
         pass
-    apps, unreadable, problems = [], [], []
+    apps: list[AppSummary] = []
+    unreadable: list[UnreadableApp] = []
+    problems: list[Problem] = []
     for position, element in enumerate(_elements(body)):
         app, found = _read_element(element, position, struct)
         problems += found
-        (unreadable if isinstance(app, UnreadableApp) else apps).append(app)
+        if isinstance(app, UnreadableApp):
+            unreadable.append(app)
+        else:
+            apps.append(app)
     return AppList(apps, unreadable), problems
 
 
@@ -171,9 +176,12 @@ def _read_element(
         return _read_leniently(element.value, position, struct)
 
 
+Read = TypeVar("Read", bound=AppSummary)  # AppSummary, or App for an expanded list or an app
+
+
 def _read_leniently(
-    item: Any, position: int, struct: type[AppSummary]
-) -> tuple[AppSummary | UnreadableApp, list[Problem]]:
+    item: Any, position: int, struct: type[Read]
+) -> tuple[Read | UnreadableApp, list[Problem]]:
     if not isinstance(item, dict):
         return UnreadableApp(position, None, "app", "not an object", {}), [
             Problem(position, None, "app", "not an object")
@@ -185,11 +193,8 @@ def _read_leniently(
         unreadable = UnreadableApp(position, identity.app_id, identity.field, identity.what, shown)
         return unreadable, [*reader.problems, identity]
     app_id, apikey = identity
-    if struct is AppSummary:
-        return AppSummary(id=app_id, apikey=apikey, description=shown["description"]), (
-            reader.problems
-        )
-    return App(id=app_id, apikey=apikey, **shown), reader.problems
+    # `shown` holds the description alone unless `struct` is App.
+    return struct(id=app_id, apikey=apikey, **shown), reader.problems
 
 
 class _Lenient:

@@ -31,6 +31,8 @@ MAX_DEPTH = 128
 REPLACEMENT = "\ufffd"  # what a lone surrogate is shown as
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+# json.decoder's string reader (in C where it can be).
+_scanstring = json.decoder.scanstring  # type: ignore[attr-defined]  # typeshed omits it
 _NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 _STRUCTURE = re.compile(r'["\[\]{}]')
 _STRING_TAIL = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -204,7 +206,8 @@ def _text(body: bytes) -> str:
 
 
 def _skip_space(text: str, position: int) -> int:
-    return _WHITESPACE.match(text, position).end()
+    space = _WHITESPACE.match(text, position)  # matches everywhere, if only nothing
+    return space.end() if space else position
 
 
 def _value_at(text: str, position: int) -> tuple[Any, int]:
@@ -223,7 +226,7 @@ def _parse(text: str, position: int, depth: int) -> tuple[Any, int]:
     mark = text[position : position + 1]
     if mark == '"':
         try:
-            return json.decoder.scanstring(text, position + 1, False)
+            return _scanstring(text, position + 1, False)
         except ValueError:
             raise NotJSON("a string without its end") from None
     if mark in ("[", "{"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Generic, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, NamedTuple, TypeVar
 
 import msgspec
 from django.utils.text import format_lazy
@@ -87,9 +87,17 @@ class AppSummary(msgspec.Struct, kw_only=True, gc=False):
 
     expanded: ClassVar[bool] = False
 
-    id: int | str  # real ECL sends numbers, the reference says strings: a str after decoding
-    apikey: Annotated[str, msgspec.Meta(min_length=1)]
-    description: str | None = ""
+    # msgspec decodes by the `else:` annotations, what ECL may send (real ECL sends ids as
+    # numbers, the reference says strings; null where text belongs); __post_init__ normalises
+    # them, and the type checker sees what the fields hold from then on.
+    if TYPE_CHECKING:
+        id: str
+        apikey: str
+        description: str = ""
+    else:
+        id: int | str
+        apikey: Annotated[str, msgspec.Meta(min_length=1)]
+        description: str | None = ""
 
     def __post_init__(self) -> None:
         if type(self.id) is int:
@@ -105,11 +113,19 @@ class App(AppSummary, kw_only=True, gc=False):
 
     expanded: ClassVar[bool] = True
 
-    domains: tuple[str, ...] | None = ()
-    permissions: tuple[str, ...] | None = ()
-    status: str
-    recording: Recording | None = NO_RECORDING
-    usage_summary: dict[str, MonthCounts] | None = NO_USAGE
+    # As in AppSummary: decoded as the `else:` annotations allow, normalised by __post_init__.
+    if TYPE_CHECKING:
+        domains: tuple[str, ...] = ()
+        permissions: tuple[str, ...] = ()
+        status: str
+        recording: Recording = NO_RECORDING
+        usage_summary: dict[str, MonthCounts] = NO_USAGE
+    else:
+        domains: tuple[str, ...] | None = ()
+        permissions: tuple[str, ...] | None = ()
+        status: str
+        recording: Recording | None = NO_RECORDING
+        usage_summary: dict[str, MonthCounts] | None = NO_USAGE
     created_at: Moment | None = None
     updated_at: Moment | None = None
 
@@ -208,8 +224,8 @@ def decode(body: bytes, into: Any) -> Any:
 
 
 def _not_fitting(into: Any, error: str) -> BadUpstreamResponse:
-    match = _AT.match(error)
-    text, path = match["text"], match["path"]
+    match = _AT.match(error)  # matches any text
+    text, path = (match["text"], match["path"]) if match else (error, None)
     if into is SecretKey:
         return BadUpstreamResponse(_("ECL sent a secret key answer this portal cannot read."))
     if path is None and getattr(into, "__origin__", None) is list:

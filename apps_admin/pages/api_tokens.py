@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from apps_admin import audit
+from apps_admin.access import SignedInRequest
 from apps_admin.accounts import api_tokens as tokens
 from apps_admin.accounts import reauth
 from apps_admin.models import TOKEN_DAYS_DEFAULT, ApiToken, TokenScope
@@ -62,7 +63,7 @@ class NewTokenForm(forms.Form):
 @never_cache  # Cache-Control: no-store among others: an answer may hold a new token
 @login_required
 @require_http_methods(["GET", "POST"])
-def api_tokens(request: HttpRequest) -> HttpResponse:
+def api_tokens(request: SignedInRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request, NewTokenForm())
     action = request.POST.get("action")
@@ -73,7 +74,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     return HttpResponse(_("Unknown action."), status=400, content_type="text/plain")
 
 
-def _create(request: HttpRequest) -> HttpResponse:
+def _create(request: SignedInRequest) -> HttpResponse:
     if not reauth.is_recent(request):
         return HttpResponseRedirect(reauth.reauth_url(request.path))
     form = NewTokenForm(request.POST)
@@ -84,7 +85,7 @@ def _create(request: HttpRequest) -> HttpResponse:
     return _page(request, NewTokenForm(), new_token=text, new=token)
 
 
-def _revoke(request: HttpRequest) -> HttpResponse:
+def _revoke(request: SignedInRequest) -> HttpResponse:
     token_id = request.POST.get("token", "")
     if not (token_id.isascii() and token_id.isdigit() and len(token_id) <= 18):
         raise Http404  # not an id the database could even be asked about
@@ -103,7 +104,11 @@ def _revoke(request: HttpRequest) -> HttpResponse:
 
 
 def _page(
-    request: HttpRequest, form: NewTokenForm, *, new_token: str = "", new: ApiToken | None = None
+    request: SignedInRequest,
+    form: NewTokenForm,
+    *,
+    new_token: str = "",
+    new: ApiToken | None = None,
 ) -> HttpResponse:
     mine = ApiToken.objects.filter(user=request.user)
     now = timezone.now()

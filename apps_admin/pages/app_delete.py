@@ -40,8 +40,8 @@ def app_delete(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
         app = ecl.app_get_answer(tenant, app_id).value
     except ecl.ECLError as error:
         return render_error(request, error, tenant)
-    if isinstance(app, ecl.UnreadableApp):
-        app = readable_part(app, app_id)  # an app ECL sent unreadably can still be deleted
-    title = _("Delete %(app)s") % {"app": app_label(app)}
-    context = tenant_context(tenant, role, title=title, app=app, form=form)
+    # An app ECL sent unreadably can still be deleted.
+    shown = readable_part(app, app_id) if isinstance(app, ecl.UnreadableApp) else app
+    title = _("Delete %(app)s") % {"app": app_label(shown)}
+    context = tenant_context(tenant, role, title=title, app=shown, form=form)
     return render(request, "apps_admin/app_delete.html", context)

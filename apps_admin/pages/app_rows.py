@@ -135,7 +135,7 @@ def _with_values(template: str, **values: SafeString) -> str:
 def _values(app: App, current: MonthCounts, can_edit: bool, words: Words) -> dict[str, object]:
     """One row's own values: plain text, which format_html escapes, or fragments built safe."""
     name = app.description or app.id
-    values = {
+    values: dict[str, object] = {
         "suspended": SUSPENDED if app.status == "suspended" else NOTHING,
         "path": quote(app.id, safe=""),
         "shown": app.description or words.no_description,

@@ -88,7 +88,7 @@ def audit_log(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
         return render_bad_query(request, error, tenant, _audit_url(tenant))
     page = paging.page_of(events_of(tenant, form), number, size)
     skipped = (listing.PAGE, listing.OLD_PAGE, listing.SIZE)
-    query = {key: value for key, value in request.GET.items() if key not in skipped}
+    query = {key: request.GET[key] for key in request.GET if key not in skipped}
     context = tenant_context(
         tenant,
         role,
@@ -121,8 +121,8 @@ def audit_export(request: HttpRequest, tenant: Tenant, role: Role) -> HttpRespon
         return render_bad_query(request, error, tenant, _audit_url(tenant))
     if not form.is_valid():
         field, messages = next(iter(form.errors.items()))
-        error = listing.ListingError(" ".join(messages), field)
-        return render_bad_query(request, error, tenant, _audit_url(tenant))
+        refusal = listing.ListingError(" ".join(str(message) for message in messages), field)
+        return render_bad_query(request, refusal, tenant, _audit_url(tenant))
     events = events_of(tenant, form)
     header = [
         "at",

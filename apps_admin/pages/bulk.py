@@ -193,12 +193,12 @@ def bulk(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
             if not deadline.allows_another_attempt():
                 skipped = ids[index:]
                 break
-            error = _apply(request, tenant, key, app_id)
-            if error is None:
+            refusal = _apply(request, tenant, key, app_id)
+            if refusal is None:
                 done.append(app_id)
                 continue
-            failed[describe(error, changing=True).message].append(app_id)
-            if isinstance(error, TENANT_WIDE):
+            failed[describe(refusal, changing=True).message].append(app_id)
+            if isinstance(refusal, TENANT_WIDE):
                 skipped = ids[index + 1 :]
                 break
     level, text = summary(action, done, dict(failed), skipped)

@@ -28,7 +28,7 @@ PERMISSION_HELP = {
 }
 
 
-def app_label(app: ecl.AppSummary) -> str:
+def app_label(app: ecl.AppSummary | SimpleNamespace) -> str:
     """How a page names an app: its description, else its id."""
     return app.description or gettext("App %(id)s") % {"id": app.id}
 

@@ -83,7 +83,7 @@ def render_error(
     A GET can be retried as is (the Retry link is this URL); after a POST, `back_url` leads to
     the page to start again from.
     """
-    log(error, tenant, f"{request.method} {request.resolver_match.url_name}")
+    log(error, tenant, f"{request.method} {_view_name(request)}")
     context = trouble_context(request, error, tenant, changing=changing)
     trouble = context["trouble"]
     context.update(
@@ -105,7 +105,7 @@ def render_bad_query(
     """A list asked for in a way it cannot be shown (a page number that is no number, a month
     past 2999): 400, what to write instead, and the list as it opens by default. Nothing is
     asked of ECL."""
-    logger.info("Bad query on %s: %s", request.resolver_match.url_name, error.field)
+    logger.info("Bad query on %s: %s", _view_name(request), error.field)
     context = {
         "title": _("This list cannot be shown as asked"),
         "status": 400,
@@ -114,3 +114,9 @@ def render_bad_query(
         "back_url": list_url,
     }
     return render(request, "apps_admin/error_page.html", context, status=400)
+
+
+def _view_name(request: HttpRequest) -> str:
+    """The URL name of the view that answers `request` (for the log)."""
+    match = request.resolver_match
+    return (match.url_name if match else None) or "-"

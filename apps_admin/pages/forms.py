@@ -20,6 +20,10 @@ ECL_FIELDS = app_actions.EDITABLE
 RESOLVE_PREFIX = "resolve_"  # the choice between the user's value and ECL's, after a conflict
 
 
+PERMISSION_CHOICES = [(p, p) for p in PERMISSIONS]
+STATUS_CHOICES = [("active", _("Active")), ("suspended", _("Suspended"))]
+
+
 class WriteOnlyTextarea(forms.Textarea):
     """A textarea that never renders its value: a secret typed once is not sent back."""
 
@@ -75,12 +79,12 @@ class AppForm(forms.Form):
     permissions = forms.MultipleChoiceField(
         label=_("Permissions"),
         required=False,
-        choices=[(p, p) for p in PERMISSIONS],
+        choices=PERMISSION_CHOICES,
         widget=PermissionCheckboxes,
     )
     status = forms.ChoiceField(
         label=_("Status"),
-        choices=[("active", _("Active")), ("suspended", _("Suspended"))],
+        choices=STATUS_CHOICES,
         initial="active",
         help_text=_("A suspended app refuses every client connection until it is activated."),
     )
@@ -146,14 +150,13 @@ class AppForm(forms.Form):
         status = self.shown.get("status")
         if isinstance(status, str) and status not in STATUSES:
             label = format_lazy(_("{value} (not known to the portal)"), value=status or "—")
-            self.fields["status"].choices = [*self.fields["status"].choices, (status, label)]
-            self.fields["status"].required = bool(status)  # ECL sent none: keep it so
+            field = _choices(self.fields["status"])
+            field.choices = [*STATUS_CHOICES, (status, label)]
+            field.required = bool(status)  # ECL sent none: keep it so
         unknown = [p for p in self.shown.get("permissions", ()) if p not in PERMISSIONS]
         if unknown:
-            self.fields["permissions"].choices = [
-                *self.fields["permissions"].choices,
-                *((p, p) for p in unknown),
-            ]
+            field = _choices(self.fields["permissions"])
+            field.choices = [*PERMISSION_CHOICES, *((p, p) for p in unknown)]
 
     @staticmethod
     def initial_from(values: dict[str, Any]) -> dict[str, Any]:
@@ -226,7 +229,8 @@ class AppForm(forms.Form):
         return rules.clean_service_account_key(content)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get(KEY_FIELD) and data.get(KEY_FILE_FIELD):
             self.add_error(
                 KEY_FIELD, gettext("Give the key once: paste it or upload its file, not both.")
@@ -302,3 +306,10 @@ class DeleteConfirmForm(forms.Form):
                 gettext("That is not this app's ID: type it exactly as shown above to confirm.")
             )
         return typed
+
+
+def _choices(field: forms.Field) -> forms.ChoiceField:
+    """`field`, which the form declares as a choice field (its choices can be added to)."""
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{field!r} is not a choice field")
+    return field

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.utils.http import urlencode
 
 from apps_admin.listing import OLD_PAGE, PAGE, PAGE_SIZE, PAGE_SIZES, SIZE
@@ -17,7 +18,7 @@ __all__ = ["PAGE_SIZE", "PAGE_SIZES", "Link", "Pager", "page_of", "pager"]
 WINDOW = 2  # numbered links on each side of the current page
 
 
-def page_of(rows: Sequence[Any], number: int, per_page: int = PAGE_SIZE) -> Page:
+def page_of(rows: Sequence[Any] | QuerySet[Any], number: int, per_page: int = PAGE_SIZE) -> Page:
     """One page of `rows` (the number and size read by `listing`); a number past the end shows
     the last page."""
     return Paginator(rows, per_page).get_page(number)

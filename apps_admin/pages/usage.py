@@ -135,7 +135,7 @@ def usage(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
     )
     page = paging.page_of(_sort(summary.lines, query.order), query.page, query.per_page)
     live = {app.id: app for app in apps}
-    months = report.months_of(tenant, page.object_list, live, query.first, query.last)
+    months = report.months_of(tenant, list(page.object_list), live, query.first, query.last)
     rows = [
         {
             "line": line,

@@ -187,7 +187,7 @@ def _panel(
                 segments=tuple(segments),
             )
         )
-    legend = ()
+    legend: tuple[tuple[str, str, float], ...] = ()
     if len(metrics) > 1:
         legend = tuple(
             (metric, _NAMES[metric], left + index * 64) for index, metric in enumerate(metrics)

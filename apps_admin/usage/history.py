@@ -86,7 +86,7 @@ def record(tenant: Tenant) -> Recorded:
 def _rows(apps: Iterable[ecl.App], now: datetime) -> Iterator[tuple]:
     for app in apps:
         months = sorted(m for m in map(month_of, app.usage_summary) if m is not None)
-        latest = months[-1] if months else None
+        latest = months[-1] if months else date.min
         for key, counts in app.usage_summary.items():
             month = month_of(key)
             if month is None:

@@ -88,8 +88,8 @@ def history(
     rows = UsageMonth.objects.filter(tenant=tenant, month__range=(first, last))
     if app_id is not None:
         rows = rows.filter(app_id=app_id)
-    rows = rows.order_by("month").values_list("app_id", "description", "month", *METRICS, "final")
-    for row_app, description, month, signaling, turn, sfu, final in rows.iterator(chunk_size=5000):
+    values = rows.order_by("month").values_list("app_id", "description", "month", *METRICS, "final")
+    for row_app, description, month, signaling, turn, sfu, final in values.iterator(5000):
         entry = apps.get(row_app)
         if entry is None:
             entry = apps[row_app] = AppHistory(row_app, description, deleted=True)
@@ -187,7 +187,7 @@ def summarize(
                 continue
             before = recorded_in(values, index)
             after = before if usage is None else _merged(before, usage)
-            if after is not before:
+            if after is not None and after is not before:
                 was = before or NOTHING
                 total += after.of(metric) - was.of(metric)
                 change = changes[month]
@@ -259,7 +259,7 @@ def _aggregate(tenant: Tenant, asked: _Asked) -> _Recorded:
     totals = {}
     by_month = rows.values("month").annotate(*(Sum(m) for m in METRICS)).order_by()
     for entry in by_month.values_list("month", "signaling__sum", "turn__sum", "sfu__sum"):
-        totals[entry[0]] = Usage(*(value or 0 for value in entry[1:]))
+        totals[entry[0]] = Usage(entry[1] or 0, entry[2] or 0, entry[3] or 0)
     aggregates: list[Any] = [Max("description"), Sum(_amount(metric))]
     for month in shared:
         in_month = Q(month=month)

@@ -30,7 +30,7 @@ class ProviderSessionRefresh(SessionRefresh):
 
     def __init__(self, get_response: Any) -> None:
         MiddlewareMixin.__init__(self, get_response)
-        self.OIDC_EXEMPT_URLS = []
+        self.OIDC_EXEMPT_URLS: list[str] = []
         self.OIDC_RP_CLIENT_ID = settings.OIDC_RP_CLIENT_ID
         self.OIDC_STATE_SIZE = 32
         self.OIDC_AUTHENTICATION_CALLBACK_URL = settings.OIDC_AUTHENTICATION_CALLBACK_URL

@@ -6,6 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from apps_admin import audit
 from apps_admin.models import Membership, Role, Tenant
 
+GIVE_A_ROLE = "Give a ROLE (viewer, editor, admin), or --revoke."
+
 
 class Command(BaseCommand):
     help = "Grant USERNAME a ROLE (viewer, editor, admin) in TENANT_ID, or --revoke it."
@@ -24,7 +26,7 @@ class Command(BaseCommand):
         if tenant is None:
             raise CommandError(f"No tenant with id {tenant_id!r}.")
         if not revoke and role is None:
-            raise CommandError("Give a ROLE (viewer, editor, admin), or --revoke.")
+            raise CommandError(GIVE_A_ROLE)
         membership = Membership.objects.filter(user=user, tenant=tenant).first()
         before = {"user": username, "role": membership.role} if membership else {}
         if revoke:
@@ -34,6 +36,8 @@ class Command(BaseCommand):
             membership.delete()
             after = {}
             self.stdout.write(f"Revoked {username}'s role in {tenant.name}.")
+        elif role is None:
+            raise CommandError(GIVE_A_ROLE)
         else:
             Membership.objects.update_or_create(user=user, tenant=tenant, defaults={"role": role})
             after = {"user": username, "role": role}

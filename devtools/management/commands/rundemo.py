@@ -63,7 +63,7 @@ class Command(BaseCommand):
             text=True,
         )
         values: dict[str, str] = {}
-        for line in emulator.stdout:
+        for line in emulator.stdout or ():  # a pipe: stdout=PIPE
             name, sep, value = line.strip().partition("=")
             if sep and name.startswith("ECL_"):
                 values[name] = value
