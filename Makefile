@@ -90,4 +90,4 @@ messages: $(VENV)/.runtime .env ## Update the Japanese catalog from the code (GN
 	$(PY) manage.py compilemessages -l ja $(I18N_IGNORE)
 
 clean: ## Remove the virtualenv, collected static files and caches (keeps .env and the database)
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache
