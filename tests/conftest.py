@@ -2,12 +2,18 @@
 helpers tests import in tests/helpers.py."""
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from apps_admin import ecl
 from apps_admin.models import Tenant
 from tests.helpers import PASSWORD, login, make_tenant
 
 pytest_plugins = ["tests.emulator_fixtures"]
+
+# No wall-clock limit on a Hypothesis example (by default 200 ms): on a shared machine, or with
+# the suite spread over every core, one example may wait longer than that for a core.
+hypothesis_settings.register_profile("portal", deadline=None)
+hypothesis_settings.load_profile("portal")
 
 
 @pytest.fixture
