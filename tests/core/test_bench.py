@@ -2,11 +2,16 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 
 import pytest
+import redis
 
+from bench import stack
 from tests.helpers import ROOT
 
 # slow: runs the benchmark (servers of its own)
@@ -31,19 +36,44 @@ SCENARIOS = {
 SAVES = {"page_save", "api_put"}  # a save reads the app, then writes it
 
 
-def run_cache() -> dict[str, str]:
-    """The test run's Redis database for the benchmark's portal, when the run has one (its two
-    workers need a shared cache for one token request); else the benchmark's default."""
+@pytest.fixture
+def bench_cache(tmp_path) -> Iterator[dict[str, str]]:
+    """A Redis of the test's own for the benchmark's portal, whose two workers must share their
+    cache for one token request: the run's Redis database when it has one, else a redis-server
+    started on a free port (never a fixed database of the machine's Redis, which another run may
+    be emptying), else the benchmark's default."""
     url = os.environ.get("CACHE_URL", "")
-    return {"BENCH_CACHE_URL": url} if url.startswith(("redis://", "rediss://")) else {}
+    server = shutil.which("redis-server")
+    if url.startswith(("redis://", "rediss://")) or server is None:
+        yield {"BENCH_CACHE_URL": url} if url.startswith(("redis://", "rediss://")) else {}
+        return
+    port = stack.free_port()
+    arguments = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    process = subprocess.Popen(
+        [server, *arguments, "--dir", str(tmp_path)], stdout=subprocess.DEVNULL
+    )
+    try:
+        client, deadline = redis.Redis(port=port), time.monotonic() + 20
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"redis-server did not start on port {port}")
+                time.sleep(0.05)
+        yield {"BENCH_CACHE_URL": f"redis://127.0.0.1:{port}/0"}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
-def test_the_benchmark_runs_and_reports_what_it_promises(tmp_path):
+def test_the_benchmark_runs_and_reports_what_it_promises(tmp_path, bench_cache):
     output = tmp_path / "results.json"
     result = subprocess.run(
         [sys.executable, "-m", "bench.run", "--tiny", "--latency-ms", "0", "--output", str(output)],
         cwd=ROOT,
-        env={**os.environ, **run_cache()},
+        env={**os.environ, **bench_cache},
         capture_output=True,
         text=True,
         timeout=300,
