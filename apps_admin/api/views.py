@@ -268,13 +268,12 @@ class AppDetail(FreedOnceRendered, TenantScoped, GenericAPIView):
         ),
         parameters=[TENANT_PARAMETER, APP_PARAMETER],
         request={"application/json": AppFieldsSerializer},
-        responses={200: AppSerializer, **errors(400, 401, 403, 404, *UPSTREAM)},
+        responses={200: AppSerializer, **errors(400, 401, 403, 404, 409, *UPSTREAM)},
         tags=["apps"],
     )
     def put(self, request: Request, tenant_id: str, app_id: str) -> Response:
         tenant = self.tenant(request, tenant_id)
         serializer = AppFieldsSerializer(data=request.data)
-        before = None
         if not serializer.is_valid():
             # A value ECL already holds (a permission the portal does not know, a domain with a
             # port) is not the caller's to fix: check once more against the app as it is.
@@ -282,20 +281,21 @@ class AppDetail(FreedOnceRendered, TenantScoped, GenericAPIView):
             serializer = AppFieldsSerializer(data=request.data, context={"stored": before})
             serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
-        answer = app_actions.update_as_sent(request, tenant, app_id, fields, before=before)
-        return as_ecl_answered(answer)
+        return as_ecl_answered(app_actions.update_as_sent(request, tenant, app_id, fields))
 
     @extend_schema(
         operation_id="app_destroy",
         summary=_("Delete an app"),
         description=_("Deletes the app; answers `{}` with 200, as ECL. Needs the editor role."),
         parameters=[TENANT_PARAMETER, APP_PARAMETER],
-        responses={200: EmptySerializer, **errors(401, 403, 404, *UPSTREAM)},
+        responses={200: EmptySerializer, **errors(401, 403, 404, 409, *UPSTREAM)},
         tags=["apps"],
     )
     def delete(self, request: Request, tenant_id: str, app_id: str) -> Response:
         tenant = self.tenant(request, tenant_id)
-        return as_ecl_answered(app_actions.delete(request, tenant, app_id))
+        app_actions.delete(request, tenant, app_id)
+        # `{}` whatever ECL's 2xx carried (a 204, an empty 200) or reading back found.
+        return Response({})
 
 
 class SecretKey(FreedOnceRendered, TenantScoped, APIView):
@@ -355,12 +355,15 @@ class SecretKey(FreedOnceRendered, TenantScoped, APIView):
         operation_id="secretkey_renew",
         summary=_("Renew the secret key"),
         description=_(
-            "Replaces the app's secret key and answers the new one. Needs the admin role. If the "
-            "answer is lost (502 `outcome_unknown`), the key may have changed: reveal it."
+            "Replaces the app's secret key and answers the new one. Needs the admin role. If "
+            "ECL's answer is lost, the key is read again: changed, it is answered; unchanged, "
+            "503 (nothing was changed); unreadable, 502 `outcome_unknown` (the key may have "
+            "changed: reveal it). If someone renewed it a moment before, 409 "
+            "`secretkey_just_renewed` says who: the key they were shown is the one in force."
         ),
         parameters=[TENANT_PARAMETER, APP_PARAMETER],
         request=None,
-        responses={200: SecretKeySerializer, **errors(401, 403, 404, 429, *UPSTREAM)},
+        responses={200: SecretKeySerializer, **errors(401, 403, 404, 409, 429, *UPSTREAM)},
         tags=["secret keys"],
     )
     def post(self, request: Request, tenant_id: str, app_id: str) -> Response:

@@ -32,7 +32,10 @@ MAX_SELECTED = 1000
 # Errors about the tenant or ECL as a whole: the next app would fail the same way.
 TENANT_WIDE = (
     ecl.UpstreamUnavailable,
+    ecl.UpstreamBusy,
     ecl.UpstreamTimeout,
+    ecl.WriteLockUnavailable,
+    ecl.AuditUnavailable,
     ecl.TenantUnavailable,
     ecl.CredentialsRejected,
     ecl.TenantMisconfigured,
@@ -194,7 +197,7 @@ def bulk(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
             if error is None:
                 done.append(app_id)
                 continue
-            failed[describe(error, changing=True).message].append(app_id)
+            failed[describe(error).message].append(app_id)
             if isinstance(error, TENANT_WIDE):
                 skipped = ids[index + 1 :]
                 break

@@ -21,7 +21,8 @@ def error_of(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.content
     body = response.json()
     assert body["code"] == code
-    assert set(body) <= {"detail", "code", "fields"}
+    assert set(body) <= {"detail", "code", "fields", "found", "renewed_by", "renewed_at"}
+    assert ("found" in body) is (code == "outcome_unknown")
     assert isinstance(body["detail"], str) and body["detail"]
     return body
 
@@ -137,15 +138,47 @@ def test_502_when_ecl_refuses_a_fresh_token_too(admin, apps_url, emulator):
 
 
 @fast
-def test_502_outcome_unknown_when_a_renewals_answer_is_lost(admin, apps_url, emulator):
+def test_502_outcome_unknown_when_a_renewals_answer_is_lost_and_the_key_cannot_be_read(
+    admin, apps_url, emulator
+):
+    key_before = admin.get(f"{apps_url}/1000/secretkey").json()["secretkey"]
+    emulator.set_faults(
+        rules=[
+            # The key read before the renewal is answered; the one after it is not.
+            {"method": "GET", "path": r"/secretkey$", "action": "hold", "hold_ms": 1},
+            {"method": "POST", "path": r"/secretkey$", "action": "reset", "when": "after"},
+            {"method": "GET", "path": r"/secretkey$", "status": 500, "count": 5},
+        ]
+    )
+    response = admin.post(f"{apps_url}/1000/secretkey")
+    error_of(response, 502, "outcome_unknown")
+    assert response.json()["found"] is None
+    assert "could not be read back" in response.json()["detail"]
+    assert AuditEvent.objects.get(action="secretkey.renew").outcome == "unknown"
+    renewals = [e for e in emulator.requests() if e["method"] == "POST" and "secret" in e["path"]]
+    assert [e["carried_out"] for e in renewals] == [True]
+    emulator.clear_faults()
+    # It was renewed: the portal said "unknown", never "nothing was changed".
+    assert admin.get(f"{apps_url}/1000/secretkey").json()["secretkey"] != key_before
+
+
+def test_a_renewal_whose_answer_is_lost_is_settled_by_reading_the_key(admin, apps_url, emulator):
     fault(emulator, "POST", r"/secretkey$", action="reset", when="after")
-    error_of(admin.post(f"{apps_url}/1000/secretkey"), 502, "outcome_unknown")
-    assert AuditEvent.objects.get(action="secretkey.renew").outcome == "OutcomeUnknown"
+    response = admin.post(f"{apps_url}/1000/secretkey")
+    assert response.status_code == 200
+    assert (
+        response.json()["secretkey"] == admin.get(f"{apps_url}/1000/secretkey").json()["secretkey"]
+    )
+    assert AuditEvent.objects.get(action="secretkey.renew").outcome == "settled_done"
 
 
-def test_502_outcome_unknown_when_a_renewal_is_answered_unreadably(admin, apps_url, emulator):
+def test_a_renewal_answered_unreadably_is_settled_by_reading_the_key(admin, apps_url, emulator):
     fault(emulator, "POST", r"/secretkey$", action="malformed", when="after")
-    error_of(admin.post(f"{apps_url}/1000/secretkey"), 502, "outcome_unknown")
+    response = admin.post(f"{apps_url}/1000/secretkey")
+    assert response.status_code == 200
+    assert (
+        response.json()["secretkey"] == admin.get(f"{apps_url}/1000/secretkey").json()["secretkey"]
+    )
 
 
 # --- 503 ----------------------------------------------------------------------------------------
@@ -160,10 +193,12 @@ def test_503_when_ecl_answers_5xx(admin, apps_url, emulator, status):
     assert response["ECL-Transaction-ID"]
 
 
-def test_503_when_a_create_is_answered_503(admin, apps_url, emulator):
+def test_503_when_a_create_is_answered_503_and_no_app_was_made(admin, apps_url, emulator):
     fault(emulator, "POST", r"/apps$", status=503)
-    error_of(admin.post(apps_url, {"description": "x"}, format="json"), 503, "ecl_unavailable")
-    assert AuditEvent.objects.get(action="app.create").outcome == "UpstreamUnavailable"
+    response = admin.post(apps_url, {"description": "x"}, format="json")
+    error_of(response, 503, "ecl_unavailable")
+    assert "Nothing was changed" in response.json()["detail"]
+    assert AuditEvent.objects.get(action="app.create").outcome == "settled_not_done"
 
 
 @pytest.mark.slow  # waits out ECL's retries

@@ -252,6 +252,7 @@ def test_the_filtered_events_export_as_csv_and_for_excel(client_as, tenant):
         tenant_id=tenant.tenant_id,
         app_id="1000",
         action="app.update",
+        outcome="ok",
         actor_username="=cmd|calc",
         changes={"description": {"from": "a", "to": "b"}},
     )
@@ -264,7 +265,9 @@ def test_the_filtered_events_export_as_csv_and_for_excel(client_as, tenant):
     assert rows[0][:4] == ["at", "user", "action", "action_label"]
     assert [row[4] for row in rows[1:]] == ["1000"]  # the filter applies
     assert rows[1][1] == "'=cmd|calc"  # guarded
-    assert rows[1][6] == "description: a → b"
+    assert rows[0][5:7] == ["outcome", "outcome_label"]
+    assert rows[1][5:7] == ["ok", "done"]
+    assert rows[1][7] == "description: a → b"
     excel = client.get(url, {"for": "excel"})
     assert excel.content.startswith("\ufeff".encode()) and b"1001" in excel.content
     assert client_as("editor").get(url).status_code == 403

@@ -410,7 +410,8 @@ def test_ecl_down_during_the_save_keeps_the_input(editor, tenant, app, emulator)
     html = response.content.decode()
     assert "Nothing was changed" in html and 'value="Changed"' in html
     assert "TOP-SECRET" not in html and "attach or paste it again" in html
-    assert AuditEvent.objects.get(action="app.update").outcome == "UpstreamUnavailable"
+    assert "reading back showed that the change was not made" in html
+    assert AuditEvent.objects.get(action="app.update").outcome == "settled_not_done"
     assert ecl.app_get(tenant, app.id).description == "Front desk"
 
 
