@@ -84,9 +84,11 @@ def outcome_label(event: AuditEvent) -> str:
 
 
 def outcome_kind(event: AuditEvent) -> str:
-    """`done`, `unknown` or `failed`, for the page's styling."""
+    """`done`, `not-done` (settled by reading back), `unknown` or `failed`, for styling."""
     if event.outcome in SUCCEEDED:
         return "done"
+    if event.outcome == audit.SETTLED_NOT_DONE:
+        return "not-done"
     return "unknown" if event.outcome in UNSETTLED else "failed"
 
 

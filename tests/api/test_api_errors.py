@@ -184,6 +184,44 @@ def test_a_renewal_answered_unreadably_is_settled_by_reading_the_key(admin, apps
 # --- 503 ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("status", [429, 503])
+def test_503_ecl_busy_passes_retry_after_on_and_nothing_is_resent(
+    editor, app_url, emulator, status
+):
+    emulator.clear_requests()
+    fault(emulator, "PUT", r"/apps/", status=status, headers={"Retry-After": "30"}, count=5)
+    response = editor.put(app_url, {"description": "busy"}, format="json")
+    body = error_of(response, 503, "ecl_busy")
+    assert response["Retry-After"] == "30"
+    assert body["detail"] == (
+        f"ECL is busy and refused the request (HTTP {status}). Nothing was changed; "
+        "try again in 30 seconds."
+    )
+    puts = [e for e in emulator.requests() if e["method"] == "PUT"]
+    assert [e["carried_out"] for e in puts] == [False]  # sent once, refused: not resent
+    assert AuditEvent.objects.get(action="app.update").outcome == "UpstreamBusy"
+
+
+def test_ecl_busy_is_said_in_the_callers_language(editor, app_url, emulator):
+    fault(emulator, "PUT", r"/apps/", status=429, headers={"Retry-After": "30"})
+    response = editor.put(
+        app_url, {"description": "busy"}, format="json", HTTP_ACCEPT_LANGUAGE="ja"
+    )
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert response.json()["detail"] == (
+        "ECL が混雑しているため、リクエストを受け付けませんでした (HTTP 429)。"
+        "何も変更されていません。30 秒後に再試行してください。"
+    )
+
+
+def test_a_busy_read_passes_retry_after_on(editor, apps_url, emulator):
+    fault(emulator, "GET", r"/apps$", status=429, headers={"Retry-After": "120"}, count=5)
+    response = editor.get(apps_url)
+    error_of(response, 503, "ecl_busy")
+    assert response["Retry-After"] == "120"
+    assert "try again in 2 minutes" in response.json()["detail"]
+
+
 @pytest.mark.slow  # waits out ECL's retries
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_503_when_ecl_answers_5xx(admin, apps_url, emulator, status):

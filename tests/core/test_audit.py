@@ -294,3 +294,38 @@ def test_the_audit_log_has_the_tenant_tabs_and_an_app_page_its_last_events(clien
         "Recent changes"
         not in client_as("viewer").get(f"/tenants/{tenant.tenant_id}/apps/1000/").content.decode()
     )
+
+
+def test_the_audit_log_says_unknown_and_settled_outcomes_in_words(client_as, tenant):
+    for outcome in ("ok", "settled_done", "settled_not_done", "unknown", "pending", "Conflict"):
+        AuditEvent.objects.create(
+            tenant_id=tenant.tenant_id, app_id="1000", action="app.update", outcome=outcome
+        )
+    AuditEvent.objects.create(
+        tenant_id=tenant.tenant_id,
+        action="app.create",
+        outcome="unknown",
+        findings={"read_back": "found", "apps": [{"id": "1003", "created_at": "x"}]},
+    )
+    html = client_as("admin").get(f"/tenants/{tenant.tenant_id}/audit/").content.decode()
+    for words in (
+        ">done<",
+        "done: ECL&#x27;s answer was lost, and reading back showed the change",
+        "not done: ECL&#x27;s answer was lost, and reading back showed no change",
+        "outcome unknown: ECL&#x27;s answer was lost, and reading back could not tell",
+        "in progress, or its outcome could not be recorded",
+        "failed: Conflict",
+        "could not tell (it may be app 1003)",
+    ):
+        assert words in html, words
+    # Only a refusal is shown as a failure; an unknown or pending outcome is not.
+    assert html.count('class="outcome-failed"') == 1
+    assert html.count('class="outcome-not-done"') == 1
+    assert html.count('class="outcome-unknown"') == 3
+    japanese = client_as("admin").get(
+        f"/tenants/{tenant.tenant_id}/audit/", HTTP_ACCEPT_LANGUAGE="ja"
+    )
+    assert (
+        "完了: ECL の応答は失われましたが、読み直しで変更を確認しました"
+        in japanese.content.decode()
+    )

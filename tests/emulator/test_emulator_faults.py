@@ -335,6 +335,7 @@ def test_the_journal_says_what_was_carried_out_and_what_the_client_got(emulator,
     assert made["received_at"] <= made["handled_at"] <= deleted["received_at"]
 
 
+@pytest.mark.slow  # holds an answer for 0.6 s
 def test_a_held_list_describes_the_apps_before_a_change_made_meanwhile(emulator, acme):
     emulator.set_faults(
         rules=[rule(method="GET", path="/apps$", action="hold", hold_ms=600, when="after")]

@@ -216,6 +216,7 @@ def test_renewal_answered_503_before_it_was_made_is_a_503_page(admin, tenant, ap
     assert ecl.secretkey_get(tenant, app_id) == before
 
 
+@pytest.mark.slow  # waits out ECL's retries
 def test_renewal_when_ecl_is_not_reachable_is_a_503_page(admin, tenant, app_id):
     ecl.secretkey_get(tenant, app_id)  # a token in the cache, then ECL goes away
     tenant.api_url = "http://127.0.0.1:9"  # the discard port: nothing listens
