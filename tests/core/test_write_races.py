@@ -86,7 +86,7 @@ def test_two_saves_of_the_same_field_never_silently_replace_one_another(
     outcomes = []
     for trial in range(TRIALS):
         emulator.set_faults(latency_ms=0)
-        ecl.app_update(tenant, app_id, {"domains": BASE})
+        ecl.app_update_answer(tenant, app_id, {"domains": BASE})
         emulator.set_faults(latency_ms=LATENCY_MS)
         forms = opened_form(eddie, tenant, app_id), opened_form(alice, tenant, app_id)
         mine, theirs = f"eddie{trial}.example.com", f"alice{trial}.example.com"
@@ -118,7 +118,7 @@ def test_a_page_save_and_an_api_put_at_once_never_replace_one_another_unseen(
     script.get(url)  # the token's first use is recorded now, not during the race
     for trial in range(TRIALS):
         emulator.set_faults(latency_ms=0)
-        ecl.app_update(tenant, app_id, {"domains": BASE})
+        ecl.app_update_answer(tenant, app_id, {"domains": BASE})
         emulator.set_faults(latency_ms=LATENCY_MS)
         form = opened_form(eddie, tenant, app_id)
         api_domains = [*BASE, f"api{trial}.example.com"]
@@ -171,7 +171,10 @@ def test_two_renewals_at_once_renew_once_and_the_other_is_told_by_whom(
     root = login(Client(), users["superuser"], reauthenticated=True)
     alice_api, root_api = token_client(users["admin"]), token_client(users["superuser"])
     # An app per trial: a renewal through the API is refused for a moment after another one.
-    app_ids = [ecl.app_create(tenant, {"description": f"renewed {n}"}).id for n in range(TRIALS)]
+    app_ids = [
+        ecl.app_create_answer(tenant, {"description": f"renewed {n}"}).value.id
+        for n in range(TRIALS)
+    ]
     for trial, app_id in enumerate(app_ids):
         api_url = f"/api/tenants/{tenant.tenant_id}/apps/{app_id}/secretkey"
         emulator.set_faults(latency_ms=LATENCY_MS)

@@ -53,7 +53,7 @@ def paths(portal, app_id: str) -> dict[str, str]:
 def wide_portal(portal, django_user_model):
     """The portal with 60 apps, long values and a few audit events, its admin `alice`."""
     for number in range(57):
-        ecl.app_create(
+        ecl.app_create_answer(
             portal.tenant,
             {
                 "description": f"Remote assistance line {number} for the Sapporo clinic (pilot)",

@@ -78,9 +78,9 @@ def test_a_retry_after_given_as_a_date_is_understood(tenant, emulator):
 @pytest.mark.parametrize(
     ("method", "path", "call"),
     [
-        ("POST", r"/apps$", lambda t, a: ecl.app_create(t, {"description": "busy"})),
-        ("PUT", r"/apps/\d+$", lambda t, a: ecl.app_update(t, a, {"description": "busy"})),
-        ("DELETE", r"/apps/\d+$", lambda t, a: ecl.app_delete(t, a)),
+        ("POST", r"/apps$", lambda t, a: ecl.app_create_answer(t, {"description": "busy"})),
+        ("PUT", r"/apps/\d+$", lambda t, a: ecl.app_update_answer(t, a, {"description": "busy"})),
+        ("DELETE", r"/apps/\d+$", lambda t, a: ecl.app_delete_answer(t, a)),
         ("POST", r"/secretkey$", lambda t, a: ecl.secretkey_renew(t, a)),
     ],
 )

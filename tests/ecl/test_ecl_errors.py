@@ -66,9 +66,9 @@ def test_a_5xx_on_a_write_is_outcome_unknown_and_sent_once(
     fault(emulator, method, path, status=status, count=5)
     with pytest.raises(ecl.OutcomeUnknown):
         if method == "PUT":
-            ecl.app_update(tenant, app_id, {"description": "x"})
+            ecl.app_update_answer(tenant, app_id, {"description": "x"})
         else:
-            ecl.app_delete(tenant, app_id)
+            ecl.app_delete_answer(tenant, app_id)
     assert calls(emulator, f"{method} /tenants/{{tenant_id}}/apps/{{app_id}}") == 1
 
 
@@ -79,7 +79,7 @@ def test_a_busy_answer_to_a_write_is_upstream_busy_with_its_retry_after(
     emulator.reset_stats()
     fault(emulator, "PUT", r"/apps/", status=status, headers={"Retry-After": "30"}, count=5)
     with pytest.raises(ecl.UpstreamBusy) as raised:
-        ecl.app_update(tenant, app_id, {"description": "x"})
+        ecl.app_update_answer(tenant, app_id, {"description": "x"})
     assert raised.value.retry_after == 30
     assert "Nothing was changed" in str(raised.value)
     assert calls(emulator, UPDATE) == 1
@@ -89,7 +89,7 @@ def test_a_429_without_retry_after_is_busy_too(tenant, emulator):
     emulator.reset_stats()
     fault(emulator, "POST", r"/apps$", status=429)
     with pytest.raises(ecl.UpstreamBusy) as raised:
-        ecl.app_create(tenant, {"description": "x"})
+        ecl.app_create_answer(tenant, {"description": "x"})
     assert raised.value.retry_after is None
     assert calls(emulator, CREATE) == 1
 
@@ -107,7 +107,7 @@ def test_a_gateways_page_after_a_create_is_outcome_unknown(
 ):
     fault(emulator, "POST", r"/apps$", status=status, body=body, content_type=content_type)
     with pytest.raises(ecl.OutcomeUnknown):
-        ecl.app_create(tenant, {"description": "behind a gateway"})
+        ecl.app_create_answer(tenant, {"description": "behind a gateway"})
 
 
 def test_ecls_own_refusal_of_a_write_with_an_unexpected_status_is_not_carried_out(
@@ -115,7 +115,7 @@ def test_ecls_own_refusal_of_a_write_with_an_unexpected_status_is_not_carried_ou
 ):
     fault(emulator, "PUT", r"/apps/", status=409)
     with pytest.raises(ecl.BadUpstreamResponse) as raised:
-        ecl.app_update(tenant, app_id, {"description": "x"})
+        ecl.app_update_answer(tenant, app_id, {"description": "x"})
     assert str(raised.value) == (
         "ECL refused the request with HTTP 409: “Injected fault”. Nothing was changed."
     )
@@ -203,7 +203,7 @@ def test_a_create_whose_answer_is_lost_is_outcome_unknown_and_not_resent(tenant,
     emulator.reset_stats()
     fault(emulator, "POST", r"/apps$", action="reset", when="after")
     with pytest.raises(ecl.OutcomeUnknown):
-        ecl.app_create(tenant, {"description": "maybe"})
+        ecl.app_create_answer(tenant, {"description": "maybe"})
     assert calls(emulator, CREATE) == 1
     assert [a.description for a in ecl.app_list(tenant)].count("maybe") == 1
 
@@ -217,7 +217,7 @@ def test_an_update_whose_answer_is_lost_is_sent_once_and_outcome_unknown(
     emulator.reset_stats()
     fault(emulator, "PUT", r"/apps/", action="reset", when=when)
     with pytest.raises(ecl.OutcomeUnknown):
-        ecl.app_update(tenant, app_id, {"description": "maybe"})
+        ecl.app_update_answer(tenant, app_id, {"description": "maybe"})
     assert calls(emulator, UPDATE) == 1
     changed = ecl.app_get(tenant, app_id).description == "maybe"
     assert changed is (when == "after")
@@ -256,11 +256,11 @@ def test_a_malformed_renewal_answer_is_outcome_unknown(tenant, emulator, app_id)
 
 
 def test_a_missing_app_is_app_not_found_on_every_per_app_call(tenant):
-    for operation in (ecl.app_get, ecl.app_delete, ecl.secretkey_get, ecl.secretkey_renew):
+    for operation in (ecl.app_get, ecl.app_delete_answer, ecl.secretkey_get, ecl.secretkey_renew):
         with pytest.raises(ecl.AppNotFound):
             operation(tenant, "999999")
     with pytest.raises(ecl.AppNotFound):
-        ecl.app_update(tenant, "999999", {"description": "x"})
+        ecl.app_update_answer(tenant, "999999", {"description": "x"})
 
 
 @pytest.mark.parametrize("state", ["suspended", "deleted"])
@@ -284,7 +284,7 @@ def test_a_suspended_or_deleted_tenant_is_tenant_unavailable(tenant, emulator, s
 )
 def test_an_ecl_400_is_invalid_request_with_its_message_and_field(tenant, fields, field):
     with pytest.raises(ecl.InvalidRequest) as raised:
-        ecl.app_create(tenant, fields)
+        ecl.app_create_answer(tenant, fields)
     assert raised.value.field == field
     assert raised.value.upstream_message
 
@@ -341,7 +341,7 @@ def test_a_delete_whose_answer_is_lost_is_sent_once_and_outcome_unknown(tenant, 
     emulator.reset_stats()
     fault(emulator, "DELETE", r"/apps/", action="reset", when="after")
     with pytest.raises(ecl.OutcomeUnknown):
-        ecl.app_delete(tenant, app_id)
+        ecl.app_delete_answer(tenant, app_id)
     assert calls(emulator, "DELETE /tenants/{tenant_id}/apps/{app_id}") == 1
     with pytest.raises(ecl.AppNotFound):
         ecl.app_get(tenant, app_id)
@@ -351,11 +351,11 @@ def test_a_write_that_cannot_connect_was_not_sent(tenant, app_id):
     ecl.app_get(tenant, app_id)  # a token in the cache, then ECL goes away
     tenant.api_url = "http://127.0.0.1:9"  # the discard port: nothing listens
     with pytest.raises(ecl.UpstreamUnavailable) as raised:
-        ecl.app_update(tenant, app_id, {"description": "never sent"})
+        ecl.app_update_answer(tenant, app_id, {"description": "never sent"})
     assert type(raised.value) is ecl.UpstreamUnavailable
     assert "Nothing was changed" in str(raised.value)
 
 
 def test_deleting_a_missing_app_is_still_app_not_found(tenant):
     with pytest.raises(ecl.AppNotFound):
-        ecl.app_delete(tenant, "424242")
+        ecl.app_delete_answer(tenant, "424242")
