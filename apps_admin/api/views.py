@@ -92,8 +92,8 @@ def app_answer(answer: ecl.Answer[ecl.App | ecl.UnreadableApp]) -> EncodedJSON:
 
 
 def as_ecl_answered(answer: ecl.Answer) -> Response:
-    """ECL's status and body for a change, as ECL sent them (an empty 204 or 200 for a delete);
-    a body that is not JSON is answered as `{}`."""
+    """ECL's status and body for an update, as ECL sent them (or the app as read back when the
+    answer was lost); a body that is not JSON is answered as `{}`."""
     if isinstance(answer.value, ecl.App):
         data = EncodedJSON(answer.body) if answer.status != 200 else app_answer(answer)
         return Response(data, status=answer.status)

@@ -320,7 +320,7 @@ CREATED_NOT = _(
 )
 CHANGED_BY_SOMEONE = _(
     "ECL's answer was lost, and the app now holds values that are neither yours nor the ones "
-    "it had: someone else changed it meanwhile. Compare the values below."
+    "it had: someone else changed it meanwhile. Compare them with yours before saving again."
 )
 KEY_UNTOLD = _(
     "ECL's answer was lost, and a service account key cannot be read back, so the portal cannot "
