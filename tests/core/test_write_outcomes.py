@@ -11,7 +11,7 @@ from apps_admin import ecl
 from apps_admin.models import AuditEvent
 from tests.helpers import login, token_client
 
-# slow: 160 writes, a fifth of them waiting out a stalled answer
+# slow: 80 writes, an eighth of them waiting out a stalled answer
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 NGINX_502 = (
