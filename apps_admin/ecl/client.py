@@ -11,10 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import msgspec
-
 from apps_admin import endpoints
-from apps_admin.ecl import errors, tokens
+from apps_admin.ecl import errors, tokens, tolerant_json
 from apps_admin.ecl.error_text import upstream_text
 from apps_admin.ecl.transport import Deadline, Reply, exchange
 from apps_admin.ecl.types import usable_app_id
@@ -115,6 +113,6 @@ def _refusal(method: str, reply: Reply, text: str) -> errors.ECLError | None:
 def _ecl_shaped(reply: Reply) -> bool:
     """Whether an error answer is ECL's own (a JSON object), not a gateway's page."""
     try:
-        return isinstance(msgspec.json.decode(reply.body), dict)
-    except (msgspec.DecodeError, RecursionError):
+        return isinstance(tolerant_json.loads(reply.body), dict)
+    except tolerant_json.NotJSON:
         return False
