@@ -146,9 +146,17 @@ class AppendOnlyQuerySet(models.QuerySet):
     def delete(self):
         raise PermissionError("Audit events cannot be deleted.")
 
+    def complete_pending(self, **fields) -> int:
+        """Write the outcome of the events still pending (a write recorded before it was sent);
+        an event whose outcome is written stays as it is."""
+        return models.QuerySet.update(self.filter(outcome=AuditEvent.PENDING), **fields)
+
 
 class AuditEvent(models.Model):
-    """One action and its outcome. Append-only: never updated, never deleted, never a secret."""
+    """One action and its outcome. Append-only: never deleted, never a secret; a write's event
+    is written `pending` before the write is sent and completed once, after it."""
+
+    PENDING = "pending"
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor_id = models.IntegerField(_("user id"), null=True, blank=True)
@@ -162,6 +170,9 @@ class AuditEvent(models.Model):
     user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
     request_id = models.CharField(_("request ID"), max_length=64, blank=True)
     transaction_id = models.CharField(_("ECL transaction ID"), max_length=128, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    # What reading back found when ECL's answer was lost ({"read_back": "done", ...}).
+    findings = models.JSONField(_("found by reading back"), default=dict, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 

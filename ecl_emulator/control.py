@@ -166,7 +166,8 @@ class EmulatorControl:
 
     def requests(self) -> list[dict[str, Any]]:
         """The last 200 identity and apps API requests, oldest first: `{"method", "path",
-        "query", "body"}` each, passwords masked."""
+        "query", "body", "received_at", "handled_at", "status", "carried_out", "answer"}` each,
+        passwords masked (see `GET /_emulator/requests`)."""
         return self._call("GET", "/requests")["requests"]
 
     def clear_requests(self) -> None:

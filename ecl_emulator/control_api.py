@@ -118,9 +118,15 @@ def get_requests(state: EmulatorState, req: Request) -> Reply:
     """`GET /_emulator/requests`: `{"requests": [...]}`, the last 200 requests that reached
     `/v3/auth/tokens` or the apps API (faulted ones too), oldest first.
 
-    Each is `{"method", "path", "query", "body"}`: `query` is the raw query string (`""` when
-    none); `body` is the parsed JSON, null when empty, or the text when not JSON. In identity
-    bodies every `password` value is `"***"` (a non-JSON identity body is `"***"` whole).
+    Each is `{"method", "path", "query", "body", "received_at", "handled_at", "status",
+    "carried_out", "answer"}`: `query` is the raw query string (`""` when none); `body` is the
+    parsed JSON, null when empty, or the text when not JSON. In identity bodies every `password`
+    value is `"***"` (a non-JSON identity body is `"***"` whole). What was done with it:
+    `received_at` and `handled_at` are seconds since the epoch (`handled_at` null when the
+    request was never handled); `status` is the emulator's own answer (null when a fault struck
+    `before`); `carried_out` is true when that answer was a 2xx, so a change was made; `answer`
+    is what the client got: a status, or the fault action that replaced the answer (`reset`,
+    `hang`, `malformed`, `oversized`), null while it is being answered.
     """
     return json_reply(200, {"requests": state.journal.entries()})
 
@@ -144,15 +150,24 @@ def set_faults(state: EmulatorState, req: Request) -> Reply:
     matches the regex `path` (searched, no query string), `when` (`before`, the default, or
     `after`) the handler runs, with a `probability` (0 < p <= 1, default 1), by exactly one of:
     - `status`: that HTTP status with an `Injected fault` error (on apps API paths written as
-      the `error_format` setting says);
-    - `action`: `reset` (the connection is reset), `hang` (no answer until the client gives up
-      or the emulator stops), `malformed` (a 200 whose body is not JSON),
+      the `error_format` setting says), or with `body` (a string up to 65536 characters: a
+      gateway's HTML page, Envoy's plain-text "upstream connect error or disconnect/reset
+      before headers") as `content_type` (default `text/plain; charset=utf-8`); `headers`, an
+      object of header names to values, adds headers (`{"Retry-After": "30"}`);
+    - `action`: `reset` (the connection is reset), `hang` (a stall: no answer until the client
+      gives up or the emulator stops), `malformed` (a 200 whose body is not JSON),
+      `hold` (the normal answer, held `hold_ms` (1000, 1 to 600000) milliseconds: `before`,
+      the request is handled after the hold; `after`, it is handled at once and its answer
+      sent after the hold, so an app list read then describes the apps before any change made
+      during the hold),
       `trickle` (the normal answer, the handler having run whatever `when` says: status and
       headers at once, with the whole Content-Length, then the body `chunk_bytes` (1, up to
       65536) at a time every `interval_ms` (1000, 1 to 60000)), or
       `oversized` (a 200 valid JSON list of expanded apps of at least `size_bytes` bytes,
       default 100000000, 1000 to 2000000000, generated while it is written).
-    Faults apply to identity and apps API routes, never to the controls.
+    With `when` `after`, the request is carried out before the fault replaces its answer (the
+    journal's `carried_out` says whether it was). Faults apply to identity and apps API routes,
+    never to the controls.
     """
     body = _object(req)
     try:

@@ -1,4 +1,4 @@
-"""Injected faults: added latency and rules that fail the next matching requests."""
+"""Injected faults: added latency and rules that fail (or hold) the next matching requests."""
 
 from __future__ import annotations
 
@@ -9,16 +9,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 RULE_METHODS = ("GET", "POST", "PUT", "DELETE", "*")
-ACTIONS = ("reset", "hang", "malformed", "trickle", "oversized")
+ACTIONS = ("reset", "hang", "malformed", "trickle", "oversized", "hold")
 WHENS = ("before", "after")
 _NO_BODY_STATUSES = (204, 304)
 # The options of an action: name -> (default, lowest, highest).
 ACTION_OPTIONS: dict[str, dict[str, tuple[int, int, int]]] = {
     "trickle": {"interval_ms": (1000, 1, 60_000), "chunk_bytes": (1, 1, 65_536)},
     "oversized": {"size_bytes": (100_000_000, 1_000, 2_000_000_000)},
+    "hold": {"hold_ms": (1000, 1, 600_000)},
 }
 _OPTION_NAMES = {name for options in ACTION_OPTIONS.values() for name in options}
-_RULE_KEYS = {"method", "path", "count", "when", "status", "action", "probability"} | _OPTION_NAMES
+# What a `status` rule may answer instead of the emulator's error: a gateway's own page.
+_STATUS_OPTIONS = {"body", "content_type", "headers"}
+MAX_FAULT_BODY = 65_536
+_RULE_KEYS = (
+    {"method", "path", "count", "when", "status", "action", "probability"}
+    | _OPTION_NAMES
+    | _STATUS_OPTIONS
+)
 
 
 class FaultError(ValueError):
@@ -30,7 +38,9 @@ class FaultRule:
     """Fail the next `count` requests whose method and path match, before or after handling.
 
     `options` holds the checked options of the action (`interval_ms` and `chunk_bytes` of
-    `trickle`, `size_bytes` of `oversized`), defaults filled in.
+    `trickle`, `size_bytes` of `oversized`, `hold_ms` of `hold`), defaults filled in. A `status`
+    rule answers `body` (with `content_type`) instead of the emulator's error when given, and
+    adds `headers` (a `Retry-After`, say).
     """
 
     method: str
@@ -41,6 +51,9 @@ class FaultRule:
     action: str | None = None
     probability: float = 1.0
     options: dict[str, int] = field(default_factory=dict)
+    body: str | None = None
+    content_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
     # Seeded, so that a load test with a 20% failure rate fails the same requests every run.
     _chance: random.Random = field(default_factory=lambda: random.Random(20), repr=False)
 
@@ -67,6 +80,12 @@ class FaultRule:
             rule["probability"] = self.probability
         if self.status is not None:
             rule["status"] = self.status
+            if self.body is not None:
+                rule["body"] = self.body
+            if self.content_type is not None:
+                rule["content_type"] = self.content_type
+            if self.headers:
+                rule["headers"] = dict(self.headers)
         else:
             rule["action"] = self.action
             rule.update(self.options)
@@ -99,6 +118,7 @@ def parse_rule(raw: Any) -> FaultRule:
     status, action = _status_or_action(raw)
     if action == "trickle":
         when = "after"  # the answer being trickled is the normal one: the handler runs first
+    body, content_type, headers = _status_options(raw, status)
     return FaultRule(
         method.upper(),
         path,
@@ -108,7 +128,39 @@ def parse_rule(raw: Any) -> FaultRule:
         action=action,
         probability=_probability(raw),
         options=_action_options(raw, action),
+        body=body,
+        content_type=content_type,
+        headers=headers,
     )
+
+
+def _status_options(
+    raw: dict[str, Any], status: int | None
+) -> tuple[str | None, str | None, dict[str, str]]:
+    """`body`, `content_type` and `headers` of a `status` rule (refused with an action)."""
+    given = sorted(_STATUS_OPTIONS & set(raw))
+    if given and status is None:
+        raise FaultError(f"{', '.join(given)} can only be used with a status")
+    body = raw.get("body")
+    if body is not None and (not isinstance(body, str) or len(body) > MAX_FAULT_BODY):
+        raise FaultError(f"body must be a string of at most {MAX_FAULT_BODY} characters")
+    content_type = raw.get("content_type")
+    if content_type is not None and not _header_value(content_type):
+        raise FaultError("content_type must be a one-line string")
+    headers = raw.get("headers", {})
+    if not isinstance(headers, dict) or not all(
+        _header_name(name) and _header_value(value) for name, value in headers.items()
+    ):
+        raise FaultError("headers must be an object of header names to one-line strings")
+    return body, content_type, dict(headers)
+
+
+def _header_name(name: Any) -> bool:
+    return isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9-]{1,64}", name) is not None
+
+
+def _header_value(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= 1024 and value.isascii() and value.isprintable()
 
 
 def _status_or_action(raw: dict[str, Any]) -> tuple[int | None, str | None]:

@@ -1,30 +1,52 @@
-"""The request journal: the last requests that reached identity or the apps API, secrets masked."""
+"""The request journal: the last requests that reached identity or the apps API, secrets masked,
+and what the emulator did with each: whether it was carried out, and what the client was sent."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 JOURNAL_SIZE = 200
 MASK = "***"
 
 
-@dataclass(frozen=True)
+@dataclass
 class JournalEntry:
-    """One request. An apps API body is kept as bytes and decoded only when the journal is read."""
+    """One request. An apps API body is kept as bytes and decoded only when the journal is read.
+
+    `status` is the emulator's own answer (None until it handled the request, and for ever when
+    a fault struck before); `answer` what the client was sent: a status, or the fault's action
+    (`reset`, `hang`, ...) when it was not an answer of ECL's.
+    """
 
     method: str
     path: str
     query: str
     body: bytes | Any
+    received_at: float = field(default_factory=time.time)
+    handled_at: float | None = None
+    status: int | None = None
+    answer: int | str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """`{"method", "path", "query", "body"}` with the body decoded."""
+        """`{"method", "path", "query", "body", "received_at", "handled_at", "status",
+        "carried_out", "answer"}` with the body decoded."""
         body = decode_body(self.body) if isinstance(self.body, bytes) else self.body
-        return {"method": self.method, "path": self.path, "query": self.query, "body": body}
+        return {
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "body": body,
+            "received_at": self.received_at,
+            "handled_at": self.handled_at,
+            "status": self.status,
+            "carried_out": self.status is not None and 200 <= self.status < 300,
+            "answer": self.answer,
+        }
 
 
 class RequestJournal:
@@ -34,17 +56,32 @@ class RequestJournal:
         self._lock = threading.Lock()
         self._entries: deque[JournalEntry] = deque(maxlen=JOURNAL_SIZE)
 
-    def record(self, method: str, path: str, query: str, body: bytes, *, secret: bool) -> None:
-        """Remember one request; with `secret` (identity) the body's passwords become `***`."""
+    def record(
+        self, method: str, path: str, query: str, body: bytes, *, secret: bool
+    ) -> JournalEntry:
+        """Remember one request as it arrives; with `secret` (identity) the body's passwords
+        become `***`. The entry is filled in later by `handled` and `answered`."""
         kept: bytes | Any = masked_body(body) if secret else body
+        entry = JournalEntry(method, path, query, kept)
         with self._lock:
-            self._entries.append(JournalEntry(method, path, query, kept))
+            self._entries.append(entry)
+        return entry
+
+    def handled(self, entry: JournalEntry, status: int) -> None:
+        """The emulator handled the request and its own answer was `status`."""
+        with self._lock:
+            entry.status, entry.handled_at = status, time.time()
+
+    def answered(self, entry: JournalEntry, answer: int | str) -> None:
+        """What the client was sent: a status, or the name of the fault that replaced it."""
+        with self._lock:
+            entry.answer = answer
 
     def entries(self) -> list[dict[str, Any]]:
         """Every remembered request, oldest first."""
         with self._lock:
-            entries = list(self._entries)
-        return [entry.as_dict() for entry in entries]
+            copies = [replace(entry) for entry in self._entries]
+        return [entry.as_dict() for entry in copies]
 
     def clear(self) -> None:
         """Forget every request."""

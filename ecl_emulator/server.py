@@ -22,6 +22,7 @@ from typing import Any
 from . import routes
 from .bodies import oversized_list, pieces
 from .faults import FaultRule
+from .journal import JournalEntry
 from .reply import INJECTED_FAULT, INVALID_REQUEST, HttpError, Reply, error_reply, restyled
 from .request import Request
 from .state import EmulatorState
@@ -188,23 +189,40 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             return
         if route is not None:
             state.count_call(route.kind, routes.stats_key(self.command, route))
+        entry = None
         if kind in (routes.AUTH, routes.API):
-            state.journal.record(req.method, path, query, req.body, secret=kind == routes.AUTH)
+            entry = state.journal.record(
+                req.method, path, query, req.body, secret=kind == routes.AUTH
+            )
         rule = state.faults.take(self.command, path)
         latency = state.faults.latency_ms
         if latency and self.server.stop_event.wait(latency / 1000):
             self._abort()
             return
         if rule is not None and rule.when == "before":
-            self._fault(rule, started, kind)
-            return
+            if rule.action != "hold":
+                self._fault(rule, started, kind, entry)
+                return
+            if not self._pause(rule.options["hold_ms"] / 1000):
+                self._abort()
+                return
         reply = self._with_bom(kind, self._styled(kind, body_error or self._handle(route, req)))
+        if entry is not None:
+            state.journal.handled(entry, reply.status)
         if rule is not None and rule.action == "trickle":
             self._trickle(reply, rule, started)
+        elif rule is not None and rule.action == "hold":
+            if rule.when == "after" and not self._pause(rule.options["hold_ms"] / 1000):
+                self._abort()
+                return
+            self._send_reply(reply, started)
         elif rule is not None:
-            self._fault(rule, started, kind)
+            self._fault(rule, started, kind, entry)
+            return
         else:
             self._send_reply(reply, started)
+        if entry is not None:
+            state.journal.answered(entry, reply.status)
 
     def _styled(self, kind: str | None, reply: Reply) -> Reply:
         """An error of an apps API route written as the `error_format` setting says."""
@@ -349,9 +367,20 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             text = "Error"
         self._send_reply(error_reply(int(code), text, close=True))
 
-    def _fault(self, rule: FaultRule, started: float, kind: str | None) -> None:
-        if rule.status is not None:
+    def _fault(
+        self, rule: FaultRule, started: float, kind: str | None, entry: JournalEntry | None
+    ) -> None:
+        if entry is not None:
+            self.server.state.journal.answered(entry, rule.status or rule.action or "")
+        if rule.status is not None and rule.body is not None:
+            content_type = rule.content_type or "text/plain; charset=utf-8"
+            headers = {"Content-Type": content_type, **rule.headers}
+            self._send_reply(Reply(rule.status, rule.body.encode(), headers), started)
+        elif rule.status is not None:
             reply = self._styled(kind, error_reply(rule.status, INJECTED_FAULT))
+            if rule.content_type is not None:
+                reply.headers["Content-Type"] = rule.content_type
+            reply.headers.update(rule.headers)
             self._send_reply(reply, started)
         elif rule.action == "malformed":
             self._send_reply(Reply(200, MALFORMED_BODY), started)

@@ -11,6 +11,7 @@ never shown.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -43,15 +44,25 @@ STATUS_MEANINGS = {
     429: gettext_lazy(
         "Too many secret key calls; try again after `Retry-After` seconds (`throttled`)."
     ),
+    409: gettext_lazy(
+        "Another change to this app was under way for the whole time allowed "
+        "(`write_in_progress`), or its secret key was renewed by someone else while you asked "
+        "(`secretkey_just_renewed`, with `renewed_by` and `renewed_at`). Nothing was changed."
+    ),
     502: gettext_lazy(
         "ECL answered something unreadable (`ecl_bad_response`) or too large "
         "(`ecl_response_too_large`), rejected the tenant's ECL credentials "
         "(`ecl_credentials_rejected`, `tenant_misconfigured`), refused the request twice "
-        "(`ecl_token_rejected`, with ECL's words), or a change was sent and its answer lost "
-        "(`outcome_unknown`)."
+        "(`ecl_token_rejected`, with ECL's words), or a change was sent, its answer lost, and "
+        "reading back could not settle it (`outcome_unknown`; `found` holds what reading back "
+        "found: `app`, the values now at ECL, or `apps`, the apps made since a create; null "
+        "when it could not read)."
     ),
     503: gettext_lazy(
-        "ECL is not reachable or answers 5xx (`ecl_unavailable`). Nothing was changed."
+        "Nothing was changed: ECL is not reachable, answers 5xx to a read, or reading back "
+        "showed that a change whose answer was lost was not made (`ecl_unavailable`); ECL is "
+        "busy (`ecl_busy`, with `Retry-After`); or the portal cannot take the app's write lock "
+        "(`lock_unavailable`) or record the change in its audit log (`audit_unavailable`)."
     ),
     504: gettext_lazy("ECL took too long to answer (`ecl_timeout`)."),
 }
@@ -70,7 +81,7 @@ def body(detail: str, code: str, **extra: Any) -> dict[str, Any]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ecl.ECLError):
-        return _ecl_response(exc, changing=context["request"].method not in ("GET", "HEAD"))
+        return _ecl_response(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or None)
     elif isinstance(exc, PermissionDenied):
@@ -102,17 +113,25 @@ def _unexpected(exc: Exception, request: Any) -> Response:
     return Response(body(detail, "server_error"), status=500)
 
 
-def _ecl_response(error: ecl.ECLError, *, changing: bool) -> Response:
+def _ecl_response(error: ecl.ECLError) -> Response:
     """The error's own status and code (the same as the pages'); its words in the request's
     language, or ECL's own text for ECL's 400, which a script written for ECL may look for."""
     if isinstance(error, ecl.InvalidRequest):
         fields = {error.field: [error.upstream_message]} if error.field else {}
         data = body(error.upstream_message, error.code, **({"fields": fields} if fields else {}))
     else:
-        data = body(str(error.words(changing=changing)), error.code)
-    headers = {"ECL-Transaction-ID": error.transaction_id} if error.transaction_id else None
+        data = body(str(error.message), error.code)
+    if isinstance(error, ecl.OutcomeUnknown):
+        data["found"] = error.found
+    if isinstance(error, ecl.JustRenewed):
+        data.update(renewed_by=error.by, renewed_at=error.at.isoformat())
+    headers = {}
+    if error.transaction_id:
+        headers["ECL-Transaction-ID"] = error.transaction_id
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
     set_rollback()
-    return Response(data, status=error.status, headers=headers)
+    return Response(data, status=error.status, headers=headers or None)
 
 
 def _code(exc: exceptions.APIException) -> str:

@@ -300,3 +300,18 @@ class ErrorSerializer(serializers.Serializer):
         required=False,
         help_text=_("For invalid input: the messages of each field."),
     )
+    found = serializers.DictField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "For `outcome_unknown`: what reading back found (`app`: the values at ECL now; "
+            "`apps`: the apps made since a create, each with `id`, `description` and "
+            "`created_at`), or null when it could not read."
+        ),
+    )
+    renewed_by = serializers.CharField(
+        required=False, help_text=_("For `secretkey_just_renewed`: who renewed the key.")
+    )
+    renewed_at = serializers.DateTimeField(
+        required=False, help_text=_("For `secretkey_just_renewed`: when.")
+    )

@@ -93,8 +93,8 @@ def app_answer(answer: ecl.Answer[ecl.App | ecl.UnreadableApp]) -> EncodedJSON:
 
 
 def as_ecl_answered(answer: ecl.Answer) -> Response:
-    """ECL's status and body for a change, as ECL sent them (an empty 204 or 200 for a delete);
-    a body that is not JSON is answered as `{}`."""
+    """ECL's status and body for an update, as ECL sent them (or the app as read back when the
+    answer was lost); a body that is not JSON is answered as `{}`."""
     if isinstance(answer.value, ecl.App):
         data = EncodedJSON(answer.body) if answer.status != 200 else app_answer(answer)
         return Response(data, status=answer.status)
@@ -271,13 +271,12 @@ class AppDetail(FreedOnceRendered, TenantScoped, GenericAPIView):
         ),
         parameters=[TENANT_PARAMETER, APP_PARAMETER],
         request={"application/json": AppFieldsSerializer},
-        responses={200: AppSerializer, **errors(400, 401, 403, 404, 413, *UPSTREAM)},
+        responses={200: AppSerializer, **errors(400, 401, 403, 404, 409, 413, *UPSTREAM)},
         tags=["apps"],
     )
     def put(self, request: Request, tenant_id: str, app_id: str) -> Response:
         tenant = self.tenant(request, tenant_id)
         serializer = AppFieldsSerializer(data=request.data)
-        before = None
         if not serializer.is_valid():
             if not may_be_held_at_ecl(serializer.errors):
                 raise ValidationError(serializer.errors)  # refused without asking ECL
@@ -287,20 +286,21 @@ class AppDetail(FreedOnceRendered, TenantScoped, GenericAPIView):
             serializer = AppFieldsSerializer(data=request.data, context={"stored": before})
             serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
-        answer = app_actions.update_as_sent(request, tenant, app_id, fields, before=before)
-        return as_ecl_answered(answer)
+        return as_ecl_answered(app_actions.update_as_sent(request, tenant, app_id, fields))
 
     @extend_schema(
         operation_id="app_destroy",
         summary=_("Delete an app"),
         description=_("Deletes the app; answers `{}` with 200, as ECL. Needs the editor role."),
         parameters=[TENANT_PARAMETER, APP_PARAMETER],
-        responses={200: EmptySerializer, **errors(401, 403, 404, *UPSTREAM)},
+        responses={200: EmptySerializer, **errors(401, 403, 404, 409, *UPSTREAM)},
         tags=["apps"],
     )
     def delete(self, request: Request, tenant_id: str, app_id: str) -> Response:
         tenant = self.tenant(request, tenant_id)
-        return as_ecl_answered(app_actions.delete(request, tenant, app_id))
+        app_actions.delete(request, tenant, app_id)
+        # `{}` whatever ECL's 2xx carried (a 204, an empty 200) or reading back found.
+        return Response({})
 
 
 class SecretKey(FreedOnceRendered, TenantScoped, APIView):
@@ -360,12 +360,15 @@ class SecretKey(FreedOnceRendered, TenantScoped, APIView):
         operation_id="secretkey_renew",
         summary=_("Renew the secret key"),
         description=_(
-            "Replaces the app's secret key and answers the new one. Needs the admin role. If the "
-            "answer is lost (502 `outcome_unknown`), the key may have changed: reveal it."
+            "Replaces the app's secret key and answers the new one. Needs the admin role. If "
+            "ECL's answer is lost, the key is read again: changed, it is answered; unchanged, "
+            "503 (nothing was changed); unreadable, 502 `outcome_unknown` (the key may have "
+            "changed: reveal it). If someone renewed it a moment before, 409 "
+            "`secretkey_just_renewed` says who: the key they were shown is the one in force."
         ),
         parameters=[TENANT_PARAMETER, APP_PARAMETER],
         request=None,
-        responses={200: SecretKeySerializer, **errors(401, 403, 404, 429, *UPSTREAM)},
+        responses={200: SecretKeySerializer, **errors(401, 403, 404, 409, 429, *UPSTREAM)},
         tags=["secret keys"],
     )
     def post(self, request: Request, tenant_id: str, app_id: str) -> Response:

@@ -1,4 +1,10 @@
-"""One authenticated call to a tenant's apps API: token, one re-authentication, error mapping."""
+"""One authenticated call to a tenant's apps API: token, one re-authentication, error mapping.
+
+The mapping tells a write's outcome by what ECL answered (ecl-contract.md, section 6): a 2xx was
+carried out; ECL's own refusal (a 4xx, a 429, a 503 with Retry-After) was not; a 5xx, a
+gateway's page or an answer that is no answer (a 1xx or 3xx) after the write was sent leaves
+the outcome unknown (OutcomeUnknown), for the caller to settle by reading back.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from apps_admin import endpoints
-from apps_admin.ecl import errors, tokens
+from apps_admin.ecl import errors, tokens, tolerant_json
 from apps_admin.ecl.error_text import upstream_text
 from apps_admin.ecl.transport import Deadline, Reply, exchange
 from apps_admin.ecl.types import usable_app_id
@@ -57,9 +63,6 @@ def call(
             return reply
         text = upstream_text(reply.body, reply.content_type)
         if app_id and _app_missing(reply.status, text.lower()):
-            if method == "DELETE" and reply.resent:
-                # Our first DELETE went through; only its answer was lost.
-                return Reply(200, reply.headers, b"", resent=True)
             raise errors.AppNotFound(transaction_id=reply.transaction_id)
         refusal = _refusal(method, reply, text)
         if refusal is not None:
@@ -86,6 +89,9 @@ def _refusal(method: str, reply: Reply, text: str) -> errors.ECLError | None:
     """The error ECL's non-2xx answer means, or None when it may be a refused token (401, or a
     403 that is not a recognised tenant state or missing app: ecl-contract.md §5.8)."""
     status, transaction_id, lowered = reply.status, reply.transaction_id, text.lower()
+    write = method != "GET"
+    if reply.busy:
+        return errors.UpstreamBusy(reply.retry_after, status=status, transaction_id=transaction_id)
     if status == 401:
         return None
     if status == 403 and "suspend" in lowered:
@@ -96,11 +102,18 @@ def _refusal(method: str, reply: Reply, text: str) -> errors.ECLError | None:
         return None
     if status == 400:
         return errors.InvalidRequest(text or "Invalid request", transaction_id=transaction_id)
-    if status == 503 or (status >= 500 and method != "POST"):
-        return errors.UpstreamUnavailable.answered(status, transaction_id=transaction_id)
-    if status >= 500:
-        # A POST that failed inside ECL or behind its gateway may still have taken effect.
+    if write and (status >= 500 or status < 400 or not _ecl_shaped(reply)):
+        # Sent, and answered by something that does not say what ECL did: a gateway's page
+        # after it forwarded the request, a server error inside ECL, a redirect.
         return errors.OutcomeUnknown(transaction_id=transaction_id)
-    return errors.BadUpstreamResponse(
-        f"ECL answered {status} unexpectedly.", transaction_id=transaction_id
-    )
+    if status >= 500:
+        return errors.UpstreamUnavailable.answered(status, transaction_id=transaction_id)
+    return errors.BadUpstreamResponse.refused(status, text, transaction_id=transaction_id)
+
+
+def _ecl_shaped(reply: Reply) -> bool:
+    """Whether an error answer is ECL's own (a JSON object), not a gateway's page."""
+    try:
+        return isinstance(tolerant_json.loads(reply.body), dict)
+    except tolerant_json.NotJSON:
+        return False

@@ -1,9 +1,14 @@
 """The errors of an ECL call, one class per outcome a user or an admin must act on differently.
 
 Each class says once what the portal answers for it, on pages and in the API alike: `status`
-(HTTP), `code` (for programs), `title` and `message` (for people), `changing_message` (said
-instead after a request meant to change something, where "nothing was changed" may be untrue),
-`retry` (trying again may help) and `tenant_settings` (a superuser must fix the tenant).
+(HTTP), `code` (for programs), `title` and `message` (for people), `retry` (trying again may
+help), `tenant_settings` (a superuser must fix the tenant), `retry_after` (seconds, passed on as
+`Retry-After`) and `found` (what reading back found, for the API).
+
+"Nothing was changed" is said only where it is known (ecl-contract.md, section 6): an error
+raised before a write was sent, or for ECL's own refusal of it. A write sent whose answer was
+lost is OutcomeUnknown until reading back settles it. The last classes are the portal's own
+refusals to start a write (its lock or its audit log cannot be used): nothing was sent.
 
 Messages are lazy translations: they are put into words in the language active when they are
 shown (`str(error)`, a template, the API's answer), not when the error is raised.
@@ -11,10 +16,15 @@ shown (`str(error)`, a template, the API's answer), not when the error is raised
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 # A tenant's state at ECL in the user's words (the states themselves are ECL's, never translated).
 TENANT_STATES = {
@@ -35,9 +45,10 @@ class ECLError(Exception):
     status = 502
     title: str | Promise = _("ECL could not complete the request")
     message: str | Promise = _("The ECL service could not complete the request.")
-    changing_message: str | Promise | None = None
     retry = True
     tenant_settings = False
+    retry_after: float | None = None
+    found: Any = None
 
     def __init__(self, message: str | Promise | None = None, *, transaction_id: str = "") -> None:
         if message is None or (isinstance(message, str) and not message):
@@ -45,12 +56,6 @@ class ECLError(Exception):
         self.message = message
         self.transaction_id = transaction_id
         super().__init__(self.message)
-
-    def words(self, *, changing: bool = False) -> str | Promise:
-        """What to tell a person; `changing` when the request meant to change something."""
-        if changing and self.changing_message is not None:
-            return self.changing_message
-        return self.message
 
 
 class CredentialsRejected(ECLError):
@@ -204,25 +209,87 @@ class UpstreamUnavailable(ECLError):
         return error
 
 
+class NotApplied(UpstreamUnavailable):
+    """A write whose answer was lost, and which reading back showed was not carried out."""
+
+    title = _("The change was not made")
+    message = _(
+        "ECL's answer was lost, and reading back showed that the change was not made. Nothing "
+        "was changed; try again in a moment."
+    )
+
+
+class UpstreamBusy(ECLError):
+    """ECL's 429, or a 503 with Retry-After: refused, not carried out; come back later."""
+
+    code = "ecl_busy"
+    status = 503
+    title = _("ECL is busy")
+
+    def __init__(
+        self, retry_after: float | None = None, *, status: int = 429, transaction_id: str = ""
+    ) -> None:
+        self.retry_after = retry_after
+        message: str | Promise
+        if retry_after is None:
+            message = format_lazy(
+                _(
+                    "ECL is busy and refused the request (HTTP {status}). Nothing was changed; "
+                    "try again in a moment."
+                ),
+                status=status,
+            )
+        elif retry_after < 120:
+            seconds = max(1, math.ceil(retry_after))
+            message = ngettext_lazy(
+                "ECL is busy and refused the request (HTTP %(status)d). Nothing was changed; "
+                "try again in %(count)d second.",
+                "ECL is busy and refused the request (HTTP %(status)d). Nothing was changed; "
+                "try again in %(count)d seconds.",
+                "count",
+            ) % {"status": status, "count": seconds}
+        else:
+            minutes = math.ceil(retry_after / 60)
+            message = ngettext_lazy(
+                "ECL is busy and refused the request (HTTP %(status)d). Nothing was changed; "
+                "try again in %(count)d minute.",
+                "ECL is busy and refused the request (HTTP %(status)d). Nothing was changed; "
+                "try again in %(count)d minutes.",
+                "count",
+            ) % {"status": status, "count": minutes}
+        super().__init__(message, transaction_id=transaction_id)
+
+
 class UpstreamTimeout(ECLError):
+    """Raised only before a write was sent, or for a read: a write's lost answer is
+    OutcomeUnknown."""
+
     code = "ecl_timeout"
     status = 504
     title = _("ECL took too long to answer")
     message = _("ECL took too long to answer. Nothing was changed; try again in a moment.")
-    changing_message = _(
-        "ECL took too long to answer, so the portal cannot tell whether the change was made. "
-        "Check the app before trying again."
-    )
 
 
 class BadUpstreamResponse(ECLError):
     code = "ecl_bad_response"
     title = _("ECL's answer could not be read")
     message = _("ECL answered something the portal cannot read. Try again in a moment.")
-    changing_message = _(
-        "ECL answered something the portal cannot read, so it cannot tell whether the change "
-        "was made. Check the app before trying again."
-    )
+
+    @classmethod
+    def refused(cls, status: int, text: str, *, transaction_id: str = "") -> BadUpstreamResponse:
+        """ECL refused with a status the portal does not expect (a 409, a 3xx to a read)."""
+        if text:
+            message = format_lazy(
+                _("ECL refused the request with HTTP {status}: “{text}”. Nothing was changed."),
+                status=status,
+                text=text,
+            )
+        else:
+            message = format_lazy(
+                _("ECL refused the request with HTTP {status}. Nothing was changed."),
+                status=status,
+            )
+        return cls(message, transaction_id=transaction_id)
 
 
 class ResponseTooLarge(BadUpstreamResponse):
@@ -234,15 +301,12 @@ class ResponseTooLarge(BadUpstreamResponse):
         "ECL sent an answer larger than the portal accepts, so it was not read. A portal "
         "administrator can raise ECL_MAX_BODY_BYTES."
     )
-    changing_message = _(
-        "ECL sent an answer larger than the portal accepts, so the portal cannot tell whether "
-        "the change was made. Check the app before trying again."
-    )
     retry = False
 
 
 class OutcomeUnknown(ECLError):
-    """A request that changes something was sent, and its answer was lost."""
+    """A request that changes something was sent, and its answer was lost; `found` holds what
+    reading back found, when it found something (for the API)."""
 
     code = "outcome_unknown"
     title = _("The outcome is unknown")
@@ -251,6 +315,120 @@ class OutcomeUnknown(ECLError):
         "took effect. Check the current state before trying again."
     )
     retry = False
+
+    def __init__(
+        self,
+        message: str | Promise | None = None,
+        *,
+        transaction_id: str = "",
+        found: Any = None,
+    ) -> None:
+        super().__init__(message, transaction_id=transaction_id)
+        self.found = found
+
+
+# --- What reading back found, after a write whose answer was lost --------------------------
+
+READ_BACK_FAILED = _(
+    "ECL's answer was lost, and the app could not be read back to see whether the change was "
+    "made, so the outcome is unknown. Open the app to check before trying again."
+)
+LIST_READ_BACK_FAILED = _(
+    "ECL's answer was lost, and the list of apps could not be read to see whether the app was "
+    "made, so the outcome is unknown. Look for it in the list of apps before adding it again."
+)
+CREATED_MAYBE = _(
+    "ECL's answer was lost. An app with this description was created since you asked: it may "
+    "be the one you just added. Open it rather than adding another."
+)
+CREATED_NOT = _(
+    "ECL's answer was lost, and there is no new app with this description at ECL: it was not "
+    "made. Nothing was changed; try again."
+)
+CHANGED_BY_SOMEONE = _(
+    "ECL's answer was lost, and the app now holds values that are neither yours nor the ones "
+    "it had: someone else changed it meanwhile. Compare them with yours before saving again."
+)
+KEY_UNTOLD = _(
+    "ECL's answer was lost, and a service account key cannot be read back, so the portal cannot "
+    "tell whether it was replaced. Save it again to be sure."
+)
+DELETED_NOT = _(
+    "ECL's answer was lost, and the app is still there: it was not deleted. Nothing was "
+    "changed; try again in a moment."
+)
+RENEWED_NOT = _(
+    "ECL's answer was lost, and the secret key is still the one it was: it was not "
+    "regenerated. Nothing was changed; try again in a moment."
+)
+KEY_READ_BACK_FAILED = _(
+    "ECL's answer was lost, and the secret key could not be read back, so the portal cannot "
+    "tell whether it was regenerated."
+)
+
+
+# --- The portal's own refusals: nothing was sent to ECL -------------------------------------
+
+
+class WriteLockUnavailable(ECLError):
+    """The per-app write lock could not be taken because the shared cache is not answering."""
+
+    code = "lock_unavailable"
+    status = 503
+    title = _("Changes cannot be made right now")
+    message = _(
+        "The portal cannot make sure that nobody changes this app at the same moment, because "
+        "its shared cache is not answering. Nothing was changed; try again in a moment."
+    )
+
+
+class WriteInProgress(ECLError):
+    """Another change of the same app held its write lock for the whole time budget."""
+
+    code = "write_in_progress"
+    status = 409
+    title = _("Another change is under way")
+    message = _(
+        "Another change to this app was still under way and did not finish in time. Nothing "
+        "was changed; look at the app, then try again."
+    )
+
+
+class AuditUnavailable(ECLError):
+    """The audit event of a write could not be written before the write: it is not sent."""
+
+    code = "audit_unavailable"
+    status = 503
+    title = _("Changes cannot be recorded right now")
+    message = _(
+        "The portal cannot record this change in its audit log right now (its database is not "
+        "answering), so it did not send it to ECL. Nothing was changed; try again in a moment."
+    )
+
+
+class JustRenewed(ECLError):
+    """A renewal that came while another renewal of the same key was made: not sent, since the
+    key shown to the other person would then no longer be in force."""
+
+    code = "secretkey_just_renewed"
+    status = 409
+    title = _("The secret key was just regenerated")
+    retry = False
+
+    def __init__(self, by: str, at: datetime) -> None:
+        self.by, self.at = by, at
+        super().__init__(
+            format_lazy(
+                _(
+                    "The secret key of this app was regenerated by {user} at {time}, after you "
+                    "asked for it: the key in force is that one, and yours was not made. "
+                    "Nothing was changed. Reveal the key, or regenerate it again if you still "
+                    "need a new one."
+                ),
+                user=by or "—",
+                time=timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S"),
+            )
+        )
 
 
 _FIELDS_BY_TEXT = {

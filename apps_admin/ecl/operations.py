@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext
 
-from apps_admin.ecl import errors, tolerant_json
+from apps_admin.ecl import errors
 from apps_admin.ecl.client import call
 from apps_admin.ecl.reading import (
     Problem,
@@ -82,10 +82,7 @@ def app_create_answer(tenant: Tenant, fields: dict[str, Any]) -> Answer[App]:
     """Create an app from request fields (description, domains, permissions, status, recording).
     A 2xx without a readable app is OutcomeUnknown: it was most likely made."""
     reply = call(tenant, "POST", APPS, body=fields)
-    try:
-        app = _read_written(reply)
-    except errors.BadUpstreamResponse:
-        app = None
+    app = _read_written(reply)
     if not isinstance(app, App):
         raise errors.OutcomeUnknown(transaction_id=reply.transaction_id)
     return Answer(app, app_json(reply.body), reply.status)
@@ -93,7 +90,8 @@ def app_create_answer(tenant: Tenant, fields: dict[str, Any]) -> Answer[App]:
 
 def app_update_answer(tenant: Tenant, app_id: str, fields: dict[str, Any]) -> Answer[App | None]:
     """Change the fields given and only those (PUT leaves the others as they are). The value is
-    None when ECL's 2xx carried no readable app (it is done all the same)."""
+    None when ECL's 2xx carried no readable app (it is done all the same). OutcomeUnknown when
+    the PUT was sent and its answer lost."""
     reply = call(tenant, "PUT", APP, app_id=app_id, body=fields)
     app = _read_written(reply)
     if isinstance(app, App):
@@ -140,17 +138,11 @@ def _list(tenant: Tenant, expand: bool) -> Reply:
 
 
 def _read_written(reply: Reply) -> App | UnreadableApp | None:
-    """The app in a 2xx answer to a change, or None when the answer is empty or JSON of another
-    kind (the change is done all the same). An answer that is not JSON at all may come from
-    something other than ECL: BadUpstreamResponse, for the caller to decide."""
+    """The app in a 2xx answer to a change, or None when the answer holds no readable app: a
+    2xx is done whatever its body says (ecl-contract.md, section 6)."""
     try:
         return read_app(reply.body)[0]
-    except errors.BadUpstreamResponse as error:
-        if reply.body.strip():
-            try:
-                tolerant_json.loads(reply.body)
-            except tolerant_json.NotJSON:
-                raise _with_transaction(error, reply) from None
+    except errors.BadUpstreamResponse:
         logger.warning(
             "ECL answered %s without an app transaction_id=%s",
             reply.status,

@@ -5,10 +5,21 @@ Time budget. Every operation gets a `Deadline` of ECL_CALL_BUDGET seconds (defau
 first connect to the last byte of the last answer, token request included. Each socket wait is
 clipped to what remains of it, and the body is read in pieces with the deadline checked between
 them, so an answer that trickles in a byte at a time ends at the budget too. A retry (at most
-two, for idempotent methods) or a token fetch starts only while at least one connect timeout
-remains; waiting for another worker's token fetch polls against the same deadline. So an
+two, for reads and token requests) or a token fetch starts only while at least one connect
+timeout remains; waiting for another worker's token fetch polls against the same deadline. So an
 operation ends within the budget plus one backoff or poll step (< 1 s): 25 + 1 = 26 s, under
 gunicorn's 30-second worker timeout. (ecl-contract.md §5.9)
+
+Writes are sent once. What became of one is told by stage (ecl-contract.md, section 6): a
+failure before the request went out (refused connection, connect timeout, name resolution) is
+UpstreamUnavailable, nothing was changed; a failure after it went out (read timeout, dropped
+connection, an answer cut short, too large or past the deadline) is OutcomeUnknown, for the
+caller to settle by reading back. ECL's answers, whatever their status, go to the caller.
+
+Busy. A 429, or a 503 with `Retry-After`, was not carried out. A read is sent again only after
+the `Retry-After` it was given, and only when that wait is short (RETRY_AFTER_WAIT_MAX) and fits
+in the budget; otherwise, and for writes, the answer goes to the caller, which says when to try
+again.
 
 Size. An answer longer than ECL_MAX_BODY_BYTES is refused (ResponseTooLarge) as soon as its
 Content-Length or the bytes read so far pass the cap; the rest is never read (§5.10).
@@ -23,6 +34,8 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -46,6 +59,9 @@ logger = logging.getLogger("apps_admin.ecl")
 
 RETRY_STATUSES = frozenset({502, 503, 504})
 RETRY_BACKOFF = (0.2, 0.5)  # seconds before the second and the third attempt
+# The longest Retry-After a read waits out in the worker before sending again; a longer one is
+# the caller's to tell the person about (a worker asleep for 30 s serves nobody meanwhile).
+RETRY_AFTER_WAIT_MAX = 3.0
 CHUNK = 64 * 1024
 
 _session: requests.Session | None = None
@@ -105,13 +121,11 @@ def shared_deadline(budget: float | None = None) -> Iterator[Deadline]:
 
 @dataclass(frozen=True)
 class Reply:
-    """ECL's whole answer. `resent` is True when an earlier attempt of the same request may
-    already have been carried out (its answer was lost, and this is the answer to a resend)."""
+    """ECL's whole answer."""
 
     status: int
     headers: Mapping[str, str]
     body: bytes
-    resent: bool = False
 
     @property
     def transaction_id(self) -> str:
@@ -120,6 +134,30 @@ class Reply:
     @property
     def content_type(self) -> str:
         return self.headers.get("Content-Type", "")
+
+    @property
+    def busy(self) -> bool:
+        """A 429, or a 503 that says when to come back: refused, not carried out."""
+        return self.status == 429 or (self.status == 503 and self.retry_after is not None)
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds to wait from `Retry-After` (delta-seconds or an HTTP date), None without a
+        usable one."""
+        return retry_after_seconds(self.headers.get("Retry-After", ""))
+
+
+def retry_after_seconds(value: str) -> float | None:
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return float(min(int(value), 86400))
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return min(max((moment - datetime.now(UTC)).total_seconds(), 0.0), 86400.0)
 
 
 def _never_sent(error: requests.ConnectionError) -> bool:
@@ -142,15 +180,15 @@ def exchange(
     params: dict[str, str] | None = None,
     retry: bool | None = None,
 ) -> Reply:
-    """Send one request (retrying idempotent ones) and return ECL's answer, whatever its status.
+    """Send one request and return ECL's answer, whatever its status. `retry` (by default for
+    GET only) sends a read again after a failed connection or a 502/503/504, and after a busy
+    answer's short Retry-After; a write (`retry` false) is sent once.
 
-    Raises UpstreamUnavailable, UpstreamTimeout, ResponseTooLarge, or OutcomeUnknown when a
-    request that may have changed something was sent and its answer lost. `retry` defaults to
-    "method is not POST".
+    Raises UpstreamUnavailable when nothing was sent, UpstreamTimeout or ResponseTooLarge for a
+    read, and OutcomeUnknown when a write was sent and its answer lost.
     """
-    retry = method != "POST" if retry is None else retry
+    retry = method == "GET" if retry is None else retry
     attempts = 1 + len(RETRY_BACKOFF) if retry else 1
-    resent = False  # an earlier attempt may have reached ECL before its answer was lost
     for attempt in range(attempts):
         if deadline.remaining() <= 0:
             raise UpstreamTimeout()
@@ -158,27 +196,38 @@ def exchange(
         try:
             reply = _send_once(method, url, route, tenant_id, deadline, headers, body, params)
         except requests.ConnectionError as error:
-            sent = not _never_sent(error)
-            resent = resent or sent
             if not retry:
-                raise (OutcomeUnknown() if sent else UpstreamUnavailable()) from None
-            if last or not deadline.allows_another_attempt(RETRY_BACKOFF[attempt]):
+                raise (UpstreamUnavailable() if _never_sent(error) else OutcomeUnknown()) from None
+            pause = RETRY_BACKOFF[attempt] if not last else 0.0
+            if last or not deadline.allows_another_attempt(pause):
                 raise UpstreamUnavailable() from None
         except requests.Timeout:
             raise (UpstreamTimeout() if retry else OutcomeUnknown()) from None
+        except ResponseTooLarge:
+            if retry:
+                raise
+            raise OutcomeUnknown() from None  # a write's answer came, but was never read
         except requests.RequestException:
             # An invalid URL in a tenant's settings, and the like: nothing was sent.
             logger.warning("ECL %s %s could not be sent tenant=%s", method, route, tenant_id)
             raise UpstreamUnavailable() from None
         else:
-            reply = Reply(reply.status, reply.headers, reply.body, resent and attempt > 0)
-            if not (retry and reply.status in RETRY_STATUSES):
+            wait = _pause_before_resending(reply, attempt) if retry and not last else None
+            if wait is None or not deadline.allows_another_attempt(wait):
                 return reply
-            if last or not deadline.allows_another_attempt(RETRY_BACKOFF[attempt]):
-                return reply
-            resent = True
-        time.sleep(RETRY_BACKOFF[attempt])
+            pause = wait
+        time.sleep(pause)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _pause_before_resending(reply: Reply, attempt: int) -> float | None:
+    """How long to wait before sending a read again after `reply`, or None not to."""
+    if reply.busy:
+        wait = reply.retry_after
+        return wait if wait is not None and wait <= RETRY_AFTER_WAIT_MAX else None
+    if reply.status in RETRY_STATUSES:
+        return RETRY_BACKOFF[attempt]
+    return None
 
 
 def _send_once(

@@ -29,7 +29,6 @@ def app_delete(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
                 request,
                 error,
                 tenant,
-                changing=True,
                 back_url=app_url(tenant, app_id),
                 back_label=_("Back to the app"),
             )

@@ -86,7 +86,7 @@ def app_status(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
         app_actions.set_status(request, tenant, app_id, status, was=request.POST.get("was"))
     except ecl.ECLError as error:
         return render_error(
-            request, error, tenant, changing=True, back_url=detail, back_label=_("Back to the app")
+            request, error, tenant, back_url=detail, back_label=_("Back to the app")
         )
     if status == "suspended":
         messages.success(request, _("The app is suspended: its clients can no longer connect."))

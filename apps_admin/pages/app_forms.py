@@ -3,21 +3,27 @@
 The edit form carries a signed snapshot of the values it showed. A save writes only the fields
 the user changed from it, after reading the app once more: a field someone else changed at ECL
 meanwhile is shown back with both values for the user to choose, and is not written until then.
+
+A create whose answer was lost may have made the app: the page names the apps that may be it.
+The audit log remembers it: for an hour, no Save of the same description by the same person (a
+form sent again by the browser included) makes a second app unless they tick "add another".
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from apps_admin import app_actions, ecl
+from apps_admin import app_actions, audit, ecl
 from apps_admin.access import tenant_view
 from apps_admin.models import Role, Tenant
 from apps_admin.pages.common import app_label, app_url, tenant_context
@@ -25,6 +31,7 @@ from apps_admin.pages.errors import log, render_error, trouble_context
 from apps_admin.pages.forms import KEY_FIELD, AppForm
 
 SNAPSHOT_MAX_AGE = 24 * 3600
+UNSETTLED_MEMORY = timedelta(hours=1)  # how long a create whose outcome is unknown counts
 
 
 def _snapshot_salt(tenant: Tenant, app_id: str) -> str:
@@ -63,6 +70,7 @@ def _render_form(
     snapshot: str = "",
     error: ecl.ECLError | None = None,
     key_dropped: bool = False,
+    unsettled: list[dict[str, Any]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     context = tenant_context(
@@ -74,11 +82,38 @@ def _render_form(
         snapshot=snapshot,
         # A key sent with a failed save is not kept: the page asks for it again.
         key_dropped=key_dropped or (form.is_bound and form.key_given),
+        # After a create whose outcome is unknown: the apps that may be it, and the choice.
+        unsettled=unsettled,
+        maybe_created=[_maybe_created(tenant, app) for app in unsettled or ()],
+        outcome_unknown=isinstance(error, ecl.OutcomeUnknown),
     )
     if error is not None:
-        context.update(trouble_context(request, error, tenant, changing=True))
+        context.update(trouble_context(request, error, tenant))
         status = context["trouble"].status
     return render(request, "apps_admin/app_form.html", context, status=status)
+
+
+def _maybe_created(tenant: Tenant, app: dict[str, Any]) -> dict[str, Any]:
+    try:
+        created_at = datetime.fromisoformat(str(app.get("created_at", "")))
+    except ValueError:
+        created_at = None
+    return {**app, "created_at": created_at, "url": app_url(tenant, str(app.get("id", "")))}
+
+
+def _unsettled(request: HttpRequest, tenant: Tenant, description: str) -> list | None:
+    """The apps that may have been made by this person's last create of `description`, when
+    its outcome is unknown and it was in the last hour ([] when none could be found); else
+    None."""
+    event = audit.last_create(
+        tenant.tenant_id,
+        request.user.pk,
+        description,
+        since=timezone.now() - UNSETTLED_MEMORY,
+    )
+    if event is None or event.outcome not in (audit.UNKNOWN, audit.PENDING):
+        return None
+    return list((event.findings or {}).get("apps", []))
 
 
 def _upstream_failure(
@@ -105,8 +140,20 @@ def app_add(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
     form = AppForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_form(request, tenant, role, form, title=title)
+    description = form.cleaned_data["description"]
+    unsettled = _unsettled(request, tenant, description)
+    if unsettled is not None and not form.cleaned_data["create_another"]:
+        # The same Save again (or the form sent again by the browser): the first may have
+        # made the app, so a second one needs the person's explicit choice.
+        return _render_form(
+            request, tenant, role, form, title=title, unsettled=unsettled, status=409
+        )
     try:
         app = app_actions.create(request, tenant, form.ecl_fields()).value
+    except ecl.OutcomeUnknown as error:
+        log(error, tenant, "create app")
+        apps = (error.found or {}).get("apps", [])
+        return _render_form(request, tenant, role, form, title=title, error=error, unsettled=apps)
     except ecl.ECLError as error:
         shown = _upstream_failure(tenant, form, error, "create app")
         status = 400 if shown is None else 200
@@ -156,6 +203,28 @@ def app_edit(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) -> H
         answer = app_actions.update_changed(request, tenant, app_id, seen=seen, wanted=wanted)
     except app_actions.Conflict as conflict:
         return _ask(request, tenant, role, app_id, form, conflict.current, conflict.fields)
+    except ecl.OutcomeUnknown as error:
+        found = (error.found or {}).get("app")
+        if not found:
+            log(error, tenant, "update app")
+            return _render_form(
+                request,
+                tenant,
+                role,
+                form,
+                title=title,
+                app_id=app_id,
+                snapshot=snapshot,
+                error=error,
+            )
+        # Reading back found values that are neither the user's nor the ones before: show both,
+        # as a conflict does.
+        differing = tuple(
+            name
+            for name, value in wanted.items()
+            if name in found and not app_actions.same(name, found[name], value)
+        )
+        return _ask(request, tenant, role, app_id, form, found, differing, error=error)
     except ecl.ECLError as error:
         shown_error = _upstream_failure(tenant, form, error, "update app")
         return _render_form(
@@ -188,6 +257,7 @@ def _ask(
     fields: tuple[str, ...],
     *,
     stale: bool = False,
+    error: ecl.ECLError | None = None,
 ) -> HttpResponse:
     """The form again, asking about each field changed at ECL: the fields the user changed hold
     what they typed, the others ECL's current values, which are also the new snapshot (so a
@@ -205,6 +275,7 @@ def _ask(
         app_id=app_id,
         snapshot=_snapshot(tenant, app_id, current, asking.ask),
         key_dropped=form.key_given,
+        error=error,
         status=409,
     )
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from apps_admin import audit
 from apps_admin.models import AuditEvent
 
 ACTION_LABELS = {
@@ -48,8 +49,47 @@ SECRET_FIELDS = frozenset({"recording_service_account_key", "api_secret"})
 LIST_FIELDS = frozenset({"domains", "permissions"})
 
 
+# What became of an action; any other outcome is the name of the error that stopped it.
+OUTCOME_LABELS = {
+    "ok": _("done"),
+    audit.SETTLED_DONE: _("done: ECL's answer was lost, and reading back showed the change"),
+    audit.SETTLED_NOT_DONE: _("not done: ECL's answer was lost, and reading back showed no change"),
+    audit.UNKNOWN: _("outcome unknown: ECL's answer was lost, and reading back could not tell"),
+    audit.PENDING: _("in progress, or its outcome could not be recorded"),
+    "denied": _("refused"),
+}
+SUCCEEDED = frozenset({"ok", audit.SETTLED_DONE})
+UNSETTLED = frozenset({audit.UNKNOWN, audit.PENDING})
+
+
 def action_label(code: str) -> str:
     return str(ACTION_LABELS.get(code, code))
+
+
+def outcome_label(event: AuditEvent) -> str:
+    """The outcome in words, with what reading back found (the apps a lost create may have
+    made); an error's name as it is (`failed: UpstreamUnavailable`)."""
+    label = OUTCOME_LABELS.get(event.outcome)
+    if label is None:
+        return gettext("failed: %(error)s") % {"error": event.outcome}
+    apps = (event.findings or {}).get("apps") if isinstance(event.findings, dict) else None
+    if apps:
+        return gettext("%(outcome)s (it may be app %(apps)s)") % {
+            "outcome": label,
+            "apps": ", ".join(
+                str(app.get("id", "")) if isinstance(app, dict) else str(app) for app in apps
+            ),
+        }
+    return str(label)
+
+
+def outcome_kind(event: AuditEvent) -> str:
+    """`done`, `not-done` (settled by reading back), `unknown` or `failed`, for styling."""
+    if event.outcome in SUCCEEDED:
+        return "done"
+    if event.outcome == audit.SETTLED_NOT_DONE:
+        return "not-done"
+    return "unknown" if event.outcome in UNSETTLED else "failed"
 
 
 @dataclass(frozen=True)
@@ -106,7 +146,13 @@ def one_line(event: AuditEvent) -> str:
 def rows(events: Iterable[AuditEvent]) -> list[dict[str, Any]]:
     """What the page shows of each event."""
     return [
-        {"event": event, "label": action_label(event.action), "changes": changes(event)}
+        {
+            "event": event,
+            "label": action_label(event.action),
+            "outcome": outcome_label(event),
+            "outcome_kind": outcome_kind(event),
+            "changes": changes(event),
+        }
         for event in events
     ]
 

@@ -33,7 +33,10 @@ MAX_SELECTED = 1000
 # Errors about the tenant or ECL as a whole: the next app would fail the same way.
 TENANT_WIDE = (
     ecl.UpstreamUnavailable,
+    ecl.UpstreamBusy,
     ecl.UpstreamTimeout,
+    ecl.WriteLockUnavailable,
+    ecl.AuditUnavailable,
     ecl.TenantUnavailable,
     ecl.CredentialsRejected,
     ecl.TenantMisconfigured,
@@ -197,7 +200,7 @@ def bulk(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
             if refusal is None:
                 done.append(app_id)
                 continue
-            failed[describe(refusal, changing=True).message].append(app_id)
+            failed[describe(refusal).message].append(app_id)
             if isinstance(refusal, TENANT_WIDE):
                 skipped = ids[index + 1 :]
                 break

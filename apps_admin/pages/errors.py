@@ -27,13 +27,13 @@ class Trouble:
     tenant_settings: bool = False  # the tenant's settings in the portal need a superuser
 
 
-def describe(error: ecl.ECLError, *, changing: bool = False) -> Trouble:
-    """What to tell the user about `error`, in the active language; `changing` says the request
-    meant to change something (so "nothing was changed" must be true before it is said)."""
+def describe(error: ecl.ECLError) -> Trouble:
+    """What to tell the user about `error`, in the active language (its class says "nothing was
+    changed" only where that is known)."""
     return Trouble(
         error.status,
         str(error.title),
-        str(error.words(changing=changing)),
+        str(error.message),
         retry=error.retry,
         tenant_settings=error.tenant_settings,
     )
@@ -53,11 +53,9 @@ def log(error: ecl.ECLError, tenant: Tenant, what: str) -> None:
     )
 
 
-def trouble_context(
-    request: HttpRequest, error: ecl.ECLError, tenant: Tenant, *, changing: bool = False
-) -> dict:
+def trouble_context(request: HttpRequest, error: ecl.ECLError, tenant: Tenant) -> dict:
     """Context for templates that show the trouble inside another page (a form, a summary)."""
-    trouble = describe(error, changing=changing)
+    trouble = describe(error)
     return {
         "trouble": trouble,
         "transaction_id": error.transaction_id,
@@ -74,7 +72,6 @@ def render_error(
     error: ecl.ECLError,
     tenant: Tenant,
     *,
-    changing: bool = False,
     back_url: str = "",
     back_label: str = "",
 ) -> HttpResponse:
@@ -84,7 +81,7 @@ def render_error(
     the page to start again from.
     """
     log(error, tenant, f"{request.method} {_view_name(request)}")
-    context = trouble_context(request, error, tenant, changing=changing)
+    context = trouble_context(request, error, tenant)
     trouble = context["trouble"]
     context.update(
         {

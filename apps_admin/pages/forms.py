@@ -111,6 +111,11 @@ class AppForm(forms.Form):
         required=False,
         widget=forms.FileInput(attrs={"accept": ".json,application/json"}),
     )
+    # Shown only after a create whose outcome is unknown: a second app needs this choice.
+    create_another = forms.BooleanField(
+        label=_("Yes, add another app with this description"),
+        required=False,
+    )
 
     def __init__(
         self,

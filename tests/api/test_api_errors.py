@@ -21,7 +21,8 @@ def error_of(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.content
     body = response.json()
     assert body["code"] == code
-    assert set(body) <= {"detail", "code", "fields"}
+    assert set(body) <= {"detail", "code", "fields", "found", "renewed_by", "renewed_at"}
+    assert ("found" in body) is (code == "outcome_unknown")
     assert isinstance(body["detail"], str) and body["detail"]
     return body
 
@@ -137,18 +138,88 @@ def test_502_when_ecl_refuses_a_fresh_token_too(admin, apps_url, emulator):
 
 
 @fast
-def test_502_outcome_unknown_when_a_renewals_answer_is_lost(admin, apps_url, emulator):
+def test_502_outcome_unknown_when_a_renewals_answer_is_lost_and_the_key_cannot_be_read(
+    admin, apps_url, emulator
+):
+    key_before = admin.get(f"{apps_url}/1000/secretkey").json()["secretkey"]
+    emulator.set_faults(
+        rules=[
+            # The key read before the renewal is answered; the one after it is not.
+            {"method": "GET", "path": r"/secretkey$", "action": "hold", "hold_ms": 1},
+            {"method": "POST", "path": r"/secretkey$", "action": "reset", "when": "after"},
+            {"method": "GET", "path": r"/secretkey$", "status": 500, "count": 5},
+        ]
+    )
+    response = admin.post(f"{apps_url}/1000/secretkey")
+    error_of(response, 502, "outcome_unknown")
+    assert response.json()["found"] is None
+    assert "could not be read back" in response.json()["detail"]
+    assert AuditEvent.objects.get(action="secretkey.renew").outcome == "unknown"
+    renewals = [e for e in emulator.requests() if e["method"] == "POST" and "secret" in e["path"]]
+    assert [e["carried_out"] for e in renewals] == [True]
+    emulator.clear_faults()
+    # It was renewed: the portal said "unknown", never "nothing was changed".
+    assert admin.get(f"{apps_url}/1000/secretkey").json()["secretkey"] != key_before
+
+
+def test_a_renewal_whose_answer_is_lost_is_settled_by_reading_the_key(admin, apps_url, emulator):
     fault(emulator, "POST", r"/secretkey$", action="reset", when="after")
-    error_of(admin.post(f"{apps_url}/1000/secretkey"), 502, "outcome_unknown")
-    assert AuditEvent.objects.get(action="secretkey.renew").outcome == "OutcomeUnknown"
+    response = admin.post(f"{apps_url}/1000/secretkey")
+    assert response.status_code == 200
+    assert (
+        response.json()["secretkey"] == admin.get(f"{apps_url}/1000/secretkey").json()["secretkey"]
+    )
+    assert AuditEvent.objects.get(action="secretkey.renew").outcome == "settled_done"
 
 
-def test_502_outcome_unknown_when_a_renewal_is_answered_unreadably(admin, apps_url, emulator):
+def test_a_renewal_answered_unreadably_is_settled_by_reading_the_key(admin, apps_url, emulator):
     fault(emulator, "POST", r"/secretkey$", action="malformed", when="after")
-    error_of(admin.post(f"{apps_url}/1000/secretkey"), 502, "outcome_unknown")
+    response = admin.post(f"{apps_url}/1000/secretkey")
+    assert response.status_code == 200
+    assert (
+        response.json()["secretkey"] == admin.get(f"{apps_url}/1000/secretkey").json()["secretkey"]
+    )
 
 
 # --- 503 ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_503_ecl_busy_passes_retry_after_on_and_nothing_is_resent(
+    editor, app_url, emulator, status
+):
+    emulator.clear_requests()
+    fault(emulator, "PUT", r"/apps/", status=status, headers={"Retry-After": "30"}, count=5)
+    response = editor.put(app_url, {"description": "busy"}, format="json")
+    body = error_of(response, 503, "ecl_busy")
+    assert response["Retry-After"] == "30"
+    assert body["detail"] == (
+        f"ECL is busy and refused the request (HTTP {status}). Nothing was changed; "
+        "try again in 30 seconds."
+    )
+    puts = [e for e in emulator.requests() if e["method"] == "PUT"]
+    assert [e["carried_out"] for e in puts] == [False]  # sent once, refused: not resent
+    assert AuditEvent.objects.get(action="app.update").outcome == "UpstreamBusy"
+
+
+def test_ecl_busy_is_said_in_the_callers_language(editor, app_url, emulator):
+    fault(emulator, "PUT", r"/apps/", status=429, headers={"Retry-After": "30"})
+    response = editor.put(
+        app_url, {"description": "busy"}, format="json", HTTP_ACCEPT_LANGUAGE="ja"
+    )
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert response.json()["detail"] == (
+        "ECL が混雑しているため、リクエストを受け付けませんでした (HTTP 429)。"
+        "何も変更されていません。30 秒後に再試行してください。"
+    )
+
+
+def test_a_busy_read_passes_retry_after_on(editor, apps_url, emulator):
+    fault(emulator, "GET", r"/apps$", status=429, headers={"Retry-After": "120"}, count=5)
+    response = editor.get(apps_url)
+    error_of(response, 503, "ecl_busy")
+    assert response["Retry-After"] == "120"
+    assert "try again in 2 minutes" in response.json()["detail"]
 
 
 @pytest.mark.slow  # waits out ECL's retries
@@ -160,10 +231,12 @@ def test_503_when_ecl_answers_5xx(admin, apps_url, emulator, status):
     assert response["ECL-Transaction-ID"]
 
 
-def test_503_when_a_create_is_answered_503(admin, apps_url, emulator):
+def test_503_when_a_create_is_answered_503_and_no_app_was_made(admin, apps_url, emulator):
     fault(emulator, "POST", r"/apps$", status=503)
-    error_of(admin.post(apps_url, {"description": "x"}, format="json"), 503, "ecl_unavailable")
-    assert AuditEvent.objects.get(action="app.create").outcome == "UpstreamUnavailable"
+    response = admin.post(apps_url, {"description": "x"}, format="json")
+    error_of(response, 503, "ecl_unavailable")
+    assert "Nothing was changed" in response.json()["detail"]
+    assert AuditEvent.objects.get(action="app.create").outcome == "settled_not_done"
 
 
 @pytest.mark.slow  # waits out ECL's retries

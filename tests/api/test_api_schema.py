@@ -15,14 +15,16 @@ OPERATIONS = {
     ("/api/tenants/{tenant_id}/apps", "post"): {200, 400, 401, 403, 404, 413, 502, 503, 504},
     ("/api/tenants/{tenant_id}/apps/{app_id}", "get"): {200, 401, 403, 404, 502, 503, 504},
     ("/api/tenants/{tenant_id}/apps/{app_id}", "put"): {
-        200, 400, 401, 403, 404, 413, 502, 503, 504,
+        200, 400, 401, 403, 404, 409, 413, 502, 503, 504,
     },
-    ("/api/tenants/{tenant_id}/apps/{app_id}", "delete"): {200, 401, 403, 404, 502, 503, 504},
+    ("/api/tenants/{tenant_id}/apps/{app_id}", "delete"): {
+        200, 401, 403, 404, 409, 502, 503, 504,
+    },
     ("/api/tenants/{tenant_id}/apps/{app_id}/secretkey", "get"): {
         200, 401, 403, 404, 429, 502, 503, 504,
     },
     ("/api/tenants/{tenant_id}/apps/{app_id}/secretkey", "post"): {
-        200, 401, 403, 404, 429, 502, 503, 504,
+        200, 401, 403, 404, 409, 429, 502, 503, 504,
     },
     ("/api/tenants/{tenant_id}/usage", "get"): {200, 400, 401, 403, 404, 502, 503, 504},
 }  # fmt: skip
@@ -93,7 +95,14 @@ def test_the_app_answer_never_has_the_service_account_key(schema):
 
 def test_the_error_body_is_documented(schema):
     error = schema["components"]["schemas"]["Error"]
-    assert set(error["properties"]) == {"detail", "code", "fields"}
+    assert set(error["properties"]) == {
+        "detail",
+        "code",
+        "fields",
+        "found",
+        "renewed_by",
+        "renewed_at",
+    }
     assert set(error["required"]) == {"detail", "code"}
 
 

@@ -252,6 +252,7 @@ def test_the_filtered_events_export_as_csv_and_for_excel(client_as, tenant):
         tenant_id=tenant.tenant_id,
         app_id="1000",
         action="app.update",
+        outcome="ok",
         actor_username="=cmd|calc",
         changes={"description": {"from": "a", "to": "b"}},
     )
@@ -264,7 +265,9 @@ def test_the_filtered_events_export_as_csv_and_for_excel(client_as, tenant):
     assert rows[0][:4] == ["at", "user", "action", "action_label"]
     assert [row[4] for row in rows[1:]] == ["1000"]  # the filter applies
     assert rows[1][1] == "'=cmd|calc"  # guarded
-    assert rows[1][6] == "description: a → b"
+    assert rows[0][5:7] == ["outcome", "outcome_label"]
+    assert rows[1][5:7] == ["ok", "done"]
+    assert rows[1][7] == "description: a → b"
     excel = client.get(url, {"for": "excel"})
     assert excel.content.startswith("\ufeff".encode()) and b"1001" in excel.content
     assert client_as("editor").get(url).status_code == 403
@@ -290,4 +293,39 @@ def test_the_audit_log_has_the_tenant_tabs_and_an_app_page_its_last_events(clien
     assert (
         "Recent changes"
         not in client_as("viewer").get(f"/tenants/{tenant.tenant_id}/apps/1000/").content.decode()
+    )
+
+
+def test_the_audit_log_says_unknown_and_settled_outcomes_in_words(client_as, tenant):
+    for outcome in ("ok", "settled_done", "settled_not_done", "unknown", "pending", "Conflict"):
+        AuditEvent.objects.create(
+            tenant_id=tenant.tenant_id, app_id="1000", action="app.update", outcome=outcome
+        )
+    AuditEvent.objects.create(
+        tenant_id=tenant.tenant_id,
+        action="app.create",
+        outcome="unknown",
+        findings={"read_back": "found", "apps": [{"id": "1003", "created_at": "x"}]},
+    )
+    html = client_as("admin").get(f"/tenants/{tenant.tenant_id}/audit/").content.decode()
+    for words in (
+        ">done<",
+        "done: ECL&#x27;s answer was lost, and reading back showed the change",
+        "not done: ECL&#x27;s answer was lost, and reading back showed no change",
+        "outcome unknown: ECL&#x27;s answer was lost, and reading back could not tell",
+        "in progress, or its outcome could not be recorded",
+        "failed: Conflict",
+        "could not tell (it may be app 1003)",
+    ):
+        assert words in html, words
+    # Only a refusal is shown as a failure; an unknown or pending outcome is not.
+    assert html.count('class="outcome-failed"') == 1
+    assert html.count('class="outcome-not-done"') == 1
+    assert html.count('class="outcome-unknown"') == 3
+    japanese = client_as("admin").get(
+        f"/tenants/{tenant.tenant_id}/audit/", HTTP_ACCEPT_LANGUAGE="ja"
+    )
+    assert (
+        "完了: ECL の応答は失われましたが、読み直しで変更を確認しました"
+        in japanese.content.decode()
     )

@@ -47,16 +47,78 @@ def test_a_transient_503_on_a_read_is_retried_and_succeeds(tenant, emulator):
     assert calls(emulator, APPS) == 2
 
 
-@pytest.mark.parametrize(
-    ("status", "error"),
-    [(503, ecl.UpstreamUnavailable), (500, ecl.OutcomeUnknown), (502, ecl.OutcomeUnknown)],
-)
-def test_a_5xx_on_a_renewal_is_never_resent(tenant, emulator, app_id, status, error):
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_5xx_on_a_renewal_is_outcome_unknown_and_never_resent(tenant, emulator, app_id, status):
+    # A gateway may have forwarded it before answering: the key may have changed.
     emulator.reset_stats()
     fault(emulator, "POST", r"/secretkey$", status=status, count=5)
-    with pytest.raises(error):
+    with pytest.raises(ecl.OutcomeUnknown):
         ecl.secretkey_renew(tenant, app_id)
     assert calls(emulator, RENEW) == 1
+
+
+@pytest.mark.parametrize(("method", "path"), [("PUT", r"/apps/"), ("DELETE", r"/apps/")])
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_5xx_on_a_write_is_outcome_unknown_and_sent_once(
+    tenant, emulator, app_id, method, path, status
+):
+    emulator.reset_stats()
+    fault(emulator, method, path, status=status, count=5)
+    with pytest.raises(ecl.OutcomeUnknown):
+        if method == "PUT":
+            ecl.app_update_answer(tenant, app_id, {"description": "x"})
+        else:
+            ecl.app_delete_answer(tenant, app_id)
+    assert calls(emulator, f"{method} /tenants/{{tenant_id}}/apps/{{app_id}}") == 1
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_busy_answer_to_a_write_is_upstream_busy_with_its_retry_after(
+    tenant, emulator, app_id, status
+):
+    emulator.reset_stats()
+    fault(emulator, "PUT", r"/apps/", status=status, headers={"Retry-After": "30"}, count=5)
+    with pytest.raises(ecl.UpstreamBusy) as raised:
+        ecl.app_update_answer(tenant, app_id, {"description": "x"})
+    assert raised.value.retry_after == 30
+    assert "Nothing was changed" in str(raised.value)
+    assert calls(emulator, UPDATE) == 1
+
+
+def test_a_429_without_retry_after_is_busy_too(tenant, emulator):
+    emulator.reset_stats()
+    fault(emulator, "POST", r"/apps$", status=429)
+    with pytest.raises(ecl.UpstreamBusy) as raised:
+        ecl.app_create_answer(tenant, {"description": "x"})
+    assert raised.value.retry_after is None
+    assert calls(emulator, CREATE) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type"),
+    [
+        (502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html"),
+        (503, "upstream connect error or disconnect/reset before headers", "text/plain"),
+        (404, "<html><body>Not Found</body></html>", "text/html"),
+    ],
+)
+def test_a_gateways_page_after_a_create_is_outcome_unknown(
+    tenant, emulator, status, body, content_type
+):
+    fault(emulator, "POST", r"/apps$", status=status, body=body, content_type=content_type)
+    with pytest.raises(ecl.OutcomeUnknown):
+        ecl.app_create_answer(tenant, {"description": "behind a gateway"})
+
+
+def test_ecls_own_refusal_of_a_write_with_an_unexpected_status_is_not_carried_out(
+    tenant, emulator, app_id
+):
+    fault(emulator, "PUT", r"/apps/", status=409)
+    with pytest.raises(ecl.BadUpstreamResponse) as raised:
+        ecl.app_update_answer(tenant, app_id, {"description": "x"})
+    assert str(raised.value) == (
+        "ECL refused the request with HTTP 409: “Injected fault”. Nothing was changed."
+    )
 
 
 def test_a_401_from_the_apps_api_fetches_a_new_token_and_resends_once(tenant, emulator):
@@ -147,14 +209,18 @@ def test_a_create_whose_answer_is_lost_is_outcome_unknown_and_not_resent(tenant,
 
 
 @fast
-def test_an_update_whose_answer_is_lost_is_retried_because_put_is_idempotent(
-    tenant, emulator, app_id
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_an_update_whose_answer_is_lost_is_sent_once_and_outcome_unknown(
+    tenant, emulator, app_id, when
 ):
+    # Whether it was carried out is for reading back to tell (app_actions), not a resend here.
     emulator.reset_stats()
-    fault(emulator, "PUT", r"/apps/", action="reset", when="after")
-    updated = ecl.app_update_answer(tenant, app_id, {"description": "twice is fine"}).value
-    assert updated.description == "twice is fine"
-    assert calls(emulator, UPDATE) == 2
+    fault(emulator, "PUT", r"/apps/", action="reset", when=when)
+    with pytest.raises(ecl.OutcomeUnknown):
+        ecl.app_update_answer(tenant, app_id, {"description": "maybe"})
+    assert calls(emulator, UPDATE) == 1
+    changed = ecl.app_get(tenant, app_id).description == "maybe"
+    assert changed is (when == "after")
 
 
 @pytest.mark.slow  # waits out ECL's retries
@@ -271,15 +337,23 @@ def test_the_call_budget_bounds_retries_of_a_hanging_upstream(tenant, emulator):
 
 
 @fast
-def test_a_delete_whose_answer_is_lost_and_whose_retry_finds_nothing_has_succeeded(
-    tenant, emulator, app_id
-):
+def test_a_delete_whose_answer_is_lost_is_sent_once_and_outcome_unknown(tenant, emulator, app_id):
     emulator.reset_stats()
     fault(emulator, "DELETE", r"/apps/", action="reset", when="after")
-    assert 200 <= ecl.app_delete_answer(tenant, app_id).status < 300  # done, no error
-    assert calls(emulator, "DELETE /tenants/{tenant_id}/apps/{app_id}") == 2
+    with pytest.raises(ecl.OutcomeUnknown):
+        ecl.app_delete_answer(tenant, app_id)
+    assert calls(emulator, "DELETE /tenants/{tenant_id}/apps/{app_id}") == 1
     with pytest.raises(ecl.AppNotFound):
         ecl.app_get(tenant, app_id)
+
+
+def test_a_write_that_cannot_connect_was_not_sent(tenant, app_id):
+    ecl.app_get(tenant, app_id)  # a token in the cache, then ECL goes away
+    tenant.api_url = "http://127.0.0.1:9"  # the discard port: nothing listens
+    with pytest.raises(ecl.UpstreamUnavailable) as raised:
+        ecl.app_update_answer(tenant, app_id, {"description": "never sent"})
+    assert type(raised.value) is ecl.UpstreamUnavailable
+    assert "Nothing was changed" in str(raised.value)
 
 
 def test_deleting_a_missing_app_is_still_app_not_found(tenant):

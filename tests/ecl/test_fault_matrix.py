@@ -32,37 +32,51 @@ FAULTS = [
     "tenant_deleted",
 ]
 
-# What the API answers, by fault and kind of call: read (GET), put, delete, post (create, renew).
+# What the API answers, by fault and kind of call: read (GET), put, delete, create, renew.
+# A write whose answer is lost (a 5xx, a reset or a hang after it was sent) is settled by reading
+# back: `outcome_unknown` only when that read fails too. A renewal reads the key first, so a
+# fault that strikes that read stops it before anything is sent.
+UNKNOWN = (502, "outcome_unknown")
 API_EXPECTED = {
-    "status500": {"read": 503, "put": 503, "delete": 503, "post": (502, "outcome_unknown")},
-    "status502": {"read": 503, "put": 503, "delete": 503, "post": (502, "outcome_unknown")},
-    "status503": {"read": 503, "put": 503, "delete": 503, "post": 503},
-    "status401_once": {"read": OK, "put": OK, "delete": OK, "post": OK},
-    "reset_before": {"read": OK, "put": OK, "delete": OK, "post": (502, "outcome_unknown")},
-    "reset_after": {"read": OK, "put": OK, "delete": OK, "post": (502, "outcome_unknown")},
-    "hang": {"read": 504, "put": 504, "delete": 504, "post": (502, "outcome_unknown")},
+    "status500": {"read": 503, "put": 503, "delete": UNKNOWN, "create": UNKNOWN, "renew": 503},
+    "status502": {"read": 503, "put": 503, "delete": UNKNOWN, "create": UNKNOWN, "renew": 503},
+    "status503": {"read": 503, "put": 503, "delete": UNKNOWN, "create": UNKNOWN, "renew": 503},
+    "status401_once": dict.fromkeys(("read", "put", "delete", "create", "renew"), OK),
+    # Reset before the DELETE: read back, still there, sent once more. Before the create: read
+    # back, not made (503, nothing was changed).
+    "reset_before": {"read": OK, "put": OK, "delete": OK, "create": 503, "renew": OK},
+    "reset_after": {"read": OK, "put": OK, "delete": OK, "create": UNKNOWN, "renew": OK},
+    "hang": {"read": 504, "put": 504, "delete": UNKNOWN, "create": UNKNOWN, "renew": 504},
     # A delete answered 2xx is done, whatever its body says.
-    "malformed": {"read": 502, "put": 502, "delete": OK, "post": (502, "outcome_unknown")},
-    "keystone_down": dict.fromkeys(("read", "put", "delete", "post"), 503),
+    "malformed": {
+        "read": 502,
+        "put": 502,
+        "delete": OK,
+        "create": UNKNOWN,
+        "renew": (502, "ecl_bad_response"),
+    },
+    "keystone_down": dict.fromkeys(("read", "put", "delete", "create", "renew"), 503),
     "keystone_rejects": dict.fromkeys(
-        ("read", "put", "delete", "post"), (502, "ecl_credentials_rejected")
+        ("read", "put", "delete", "create", "renew"), (502, "ecl_credentials_rejected")
     ),
-    "token_revoked": dict.fromkeys(("read", "put", "delete", "post"), OK),
+    "token_revoked": dict.fromkeys(("read", "put", "delete", "create", "renew"), OK),
     "tenant_suspended": dict.fromkeys(
-        ("read", "put", "delete", "post"), (403, "tenant_unavailable")
+        ("read", "put", "delete", "create", "renew"), (403, "tenant_unavailable")
     ),
-    "tenant_deleted": dict.fromkeys(("read", "put", "delete", "post"), (403, "tenant_unavailable")),
+    "tenant_deleted": dict.fromkeys(
+        ("read", "put", "delete", "create", "renew"), (403, "tenant_unavailable")
+    ),
 }
 
 # The same faults on the pages: the page's status, by kind of page.
 PAGE_EXPECTED = {
-    "status500": {"read": 503, "write": 503, "delete": 503, "post": 502},
-    "status502": {"read": 503, "write": 503, "delete": 503, "post": 502},
-    "status503": {"read": 503, "write": 503, "delete": 503, "post": 503},
+    "status500": {"read": 503, "write": 503, "delete": 502, "post": 503},
+    "status502": {"read": 503, "write": 503, "delete": 502, "post": 503},
+    "status503": {"read": 503, "write": 503, "delete": 502, "post": 503},
     "status401_once": {"read": OK, "write": OK, "delete": OK, "post": OK},
-    "reset_before": {"read": OK, "write": OK, "delete": OK, "post": 502},
-    "reset_after": {"read": OK, "write": OK, "delete": OK, "post": 502},
-    "hang": {"read": 504, "write": 504, "delete": 504, "post": 502},
+    "reset_before": {"read": OK, "write": OK, "delete": OK, "post": OK},
+    "reset_after": {"read": OK, "write": OK, "delete": OK, "post": OK},
+    "hang": {"read": 504, "write": 504, "delete": 502, "post": 504},
     "malformed": {"read": 502, "write": 502, "delete": OK, "post": 502},
     "keystone_down": {"read": 503, "write": 503, "delete": 503, "post": 503},
     "keystone_rejects": {"read": 502, "write": 502, "delete": 502, "post": 502},
@@ -162,11 +176,11 @@ def unhandled(caplog) -> list[str]:
 API_CALLS = {
     "list": ("get", "read", "/api/tenants/{t}/apps?expandApps", None),
     "get": ("get", "read", "/api/tenants/{t}/apps/{a}", None),
-    "create": ("post", "post", "/api/tenants/{t}/apps", {"description": TYPED}),
+    "create": ("post", "create", "/api/tenants/{t}/apps", {"description": TYPED}),
     "update": ("put", "put", "/api/tenants/{t}/apps/{a}", {"description": TYPED}),
     "delete": ("delete", "delete", "/api/tenants/{t}/apps/{a}", None),
     "reveal": ("get", "read", "/api/tenants/{t}/apps/{a}/secretkey", None),
-    "renew": ("post", "post", "/api/tenants/{t}/apps/{a}/secretkey", None),
+    "renew": ("post", "renew", "/api/tenants/{t}/apps/{a}/secretkey", None),
 }
 
 

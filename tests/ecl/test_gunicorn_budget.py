@@ -86,7 +86,12 @@ def test_a_hung_upstream_gets_a_designed_answer_before_the_worker_timeout(
         timeout=10,
     ).json()[0]["id"]
     emulator.set_faults(
-        rules=[{"method": "*", "path": "^/tenants/", "count": 100, "action": "hang"}]
+        rules=[
+            # The key read before the renewal is answered; then everything hangs: the renewal
+            # itself and the read that would settle it.
+            {"method": "GET", "path": "/secretkey$", "action": "hold", "hold_ms": 1},
+            {"method": "*", "path": "^/tenants/", "count": 100, "action": "hang"},
+        ]
     )
     workers_before = site.worker_pids()
     api = requests.Session()

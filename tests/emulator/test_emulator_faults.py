@@ -254,3 +254,142 @@ def test_a_probability_outside_zero_to_one_is_refused(emulator, probability):
     with pytest.raises(EmulatorControlError) as raised:
         emulator.set_faults(rules=[{"status": 503, "probability": probability}])
     assert raised.value.status == 400
+
+
+# --- After the request was carried out: what a gateway in front of ECL does -----------------
+
+ENVOY_503 = "upstream connect error or disconnect/reset before headers. reset reason: overflow"
+GATEWAY_PAGE = "<html><head><title>504 Gateway Time-out</title></head><body>nginx</body></html>"
+
+
+def journal_of(emulator, method: str) -> list[dict]:
+    """The apps API requests of `method` the emulator journaled (no token requests)."""
+    return [
+        entry
+        for entry in emulator.requests()
+        if entry["method"] == method and entry["path"].startswith("/tenants/")
+    ]
+
+
+def test_a_gateway_page_after_is_answered_as_given_and_the_app_was_made(emulator, acme):
+    emulator.set_faults(
+        rules=[rule(status=504, when="after", body=GATEWAY_PAGE, content_type="text/html")]
+    )
+
+    response = acme.call("POST", json={"description": "made behind the gateway"})
+
+    assert response.status_code == 504
+    assert response.text == GATEWAY_PAGE
+    assert response.headers["Content-Type"] == "text/html"
+    assert [app["description"] for app in acme.call("GET").json()] == ["made behind the gateway"]
+    [entry] = journal_of(emulator, "POST")
+    assert entry["carried_out"] is True and entry["status"] == 200 and entry["answer"] == 504
+
+
+def test_envoys_plain_text_503_with_headers(emulator, acme):
+    emulator.set_faults(
+        rules=[rule(status=503, when="after", body=ENVOY_503, headers={"Retry-After": "30"})]
+    )
+
+    response = acme.call("POST", json={"description": "x"})
+
+    assert response.status_code == 503
+    assert response.text == ENVOY_503
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.headers["Retry-After"] == "30"
+
+
+def test_headers_can_be_added_to_the_emulators_own_error(emulator, acme):
+    emulator.set_faults(rules=[rule(status=429, headers={"Retry-After": "7"})])
+    response = acme.call("POST", json={"description": "x"})
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "7"
+    assert response.json() == {"error": {"code": 429, "message": "Injected fault"}}
+    [entry] = journal_of(emulator, "POST")
+    assert entry["carried_out"] is False and entry["status"] is None and entry["answer"] == 429
+
+
+def test_the_journal_says_what_was_carried_out_and_what_the_client_got(emulator, acme):
+    emulator.clear_requests()
+    emulator.set_faults(
+        rules=[
+            rule(action="reset", when="after"),
+            rule(method="PUT", path="/apps/", action="reset"),
+        ]
+    )
+    with pytest.raises(requests.ConnectionError):
+        acme.call("POST", json={"description": "made"})
+    with pytest.raises(requests.ConnectionError):
+        acme.call("PUT", "/1000", json={"description": "never"})
+    assert acme.call("DELETE", "/1000").status_code == 200
+    assert acme.call("DELETE", "/1000").status_code == 403
+
+    made, never, deleted, missing = [
+        entry for entry in emulator.requests() if entry["path"].startswith("/tenants/")
+    ]
+    assert (made["carried_out"], made["status"], made["answer"]) == (True, 200, "reset")
+    assert (never["carried_out"], never["status"], never["answer"]) == (False, None, "reset")
+    assert never["handled_at"] is None
+    assert (deleted["carried_out"], deleted["answer"]) == (True, 200)
+    assert (missing["carried_out"], missing["status"], missing["answer"]) == (False, 403, 403)
+    assert made["received_at"] <= made["handled_at"] <= deleted["received_at"]
+
+
+@pytest.mark.slow  # holds an answer for 0.6 s
+def test_a_held_list_describes_the_apps_before_a_change_made_meanwhile(emulator, acme):
+    emulator.set_faults(
+        rules=[rule(method="GET", path="/apps$", action="hold", hold_ms=600, when="after")]
+    )
+    listed: list = []
+    reader = threading.Thread(target=lambda: listed.append(acme.call("GET").json()))
+    reader.start()
+    give_up = time.monotonic() + 30
+    while not [e for e in emulator.requests() if e["method"] == "GET" and e["handled_at"]]:
+        assert time.monotonic() < give_up, "the list was never read"
+        time.sleep(0.01)  # waits on a condition: the list was read at the emulator
+    assert acme.call("POST", json={"description": "made during the hold"}).status_code == 200
+    reader.join(timeout=30)
+
+    assert listed == [[]]
+    assert len(acme.call("GET").json()) == 1
+
+
+def test_a_hold_before_handles_the_request_after_it(emulator, acme):
+    emulator.set_faults(rules=[rule(action="hold", hold_ms=1, when="before")])
+    assert acme.call("POST", json={"description": "late"}).status_code == 200
+    [entry] = journal_of(emulator, "POST")
+    assert entry["carried_out"] is True
+    assert emulator.faults()["rules"] == []
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"action": "reset", "body": "x"},
+        {"status": 503, "body": 5},
+        {"status": 503, "body": "x" * 70_000},
+        {"status": 503, "headers": {"Retry-After": "1\r\nX: y"}},
+        {"status": 503, "headers": {"Bad Name": "1"}},
+        {"status": 503, "headers": ["Retry-After"]},
+        {"status": 503, "content_type": 3},
+        {"action": "hold", "hold_ms": 0},
+        {"action": "reset", "hold_ms": 10},
+    ],
+)
+def test_invalid_gateway_answers_and_holds_are_refused(emulator, bad):
+    response = requests.post(
+        f"{emulator.base_url}/_emulator/faults", json={"rules": [bad]}, timeout=30
+    )
+    assert response.status_code == 400
+    assert emulator.faults() == {"latency_ms": 0, "rules": []}
+
+
+def test_a_rule_shows_its_gateway_answer_and_hold(emulator):
+    shown = emulator.set_faults(
+        rules=[
+            rule(status=503, when="after", body=ENVOY_503, headers={"Retry-After": "3"}),
+            rule(method="GET", action="hold", hold_ms=250, when="after"),
+        ]
+    )["rules"]
+    assert shown[0]["body"] == ENVOY_503 and shown[0]["headers"] == {"Retry-After": "3"}
+    assert shown[1]["action"] == "hold" and shown[1]["hold_ms"] == 250

@@ -137,12 +137,17 @@ def test_suspend_when_ecl_is_down_says_nothing_changed_and_is_audited(
 ):
     client = client_as("editor")
     emulator.set_faults(rules=[{"method": "PUT", "path": "/apps/", "status": 503, "count": 3}])
+    emulator.clear_requests()
     response = client.post(url(tenant, app.id, "status/"), {"status": "suspended"})
     assert response.status_code == 503
     html = response.content.decode()
+    # Known by reading the app back after each 503 (the PUT is sent once more).
+    assert "reading back showed that the change was not made" in html
     assert "Nothing was changed" in html and "Back to the app" in html
     event = AuditEvent.objects.get(action="app.suspend")
-    assert event.outcome == "UpstreamUnavailable"
+    assert event.outcome == "settled_not_done"
+    puts = [e for e in emulator.requests() if e["method"] == "PUT"]
+    assert [e["carried_out"] for e in puts] == [False, False]
 
 
 def test_status_page_refuses_get(client_as, tenant, app, emulator):

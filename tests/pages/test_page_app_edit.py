@@ -410,7 +410,8 @@ def test_ecl_down_during_the_save_keeps_the_input(editor, tenant, app, emulator)
     html = response.content.decode()
     assert "Nothing was changed" in html and 'value="Changed"' in html
     assert "TOP-SECRET" not in html and "attach or paste it again" in html
-    assert AuditEvent.objects.get(action="app.update").outcome == "UpstreamUnavailable"
+    assert "reading back showed that the change was not made" in html
+    assert AuditEvent.objects.get(action="app.update").outcome == "settled_not_done"
     assert ecl.app_get(tenant, app.id).description == "Front desk"
 
 
@@ -458,3 +459,36 @@ def test_edit_refuses_other_methods(editor, tenant, app, emulator):
     assert editor.put(edit_url(tenant, app.id)).status_code == 405
     assert editor.delete(edit_url(tenant, app.id)).status_code == 405
     assert emulator.stats()["api_calls"] == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "en",
+            "ECL is busy and refused the request (HTTP 429). Nothing was changed; try again "
+            "in 30 seconds.",
+        ),
+        (
+            "ja",
+            "ECL が混雑しているため、リクエストを受け付けませんでした (HTTP 429)。"
+            "何も変更されていません。30 秒後に再試行してください。",
+        ),
+    ],
+)
+def test_ecl_busy_during_the_save_says_when_to_try_again_in_the_persons_language(
+    editor, tenant, app, emulator, language, words
+):
+    data = opened(editor, tenant, app.id)
+    emulator.set_faults(
+        rules=[{"method": "PUT", "path": "/apps/", "status": 429, "headers": {"Retry-After": "30"}}]
+    )
+    emulator.clear_requests()
+    response = editor.post(
+        edit_url(tenant, app.id), {**data, "description": "Busy"}, HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert words in html and 'value="Busy"' in html
+    assert [e["carried_out"] for e in emulator.requests() if e["method"] == "PUT"] == [False]
+    assert ecl.app_get(tenant, app.id).description == "Front desk"

@@ -23,6 +23,14 @@ EXPECTED = [
     (ecl.ResponseTooLarge(), 502, "larger than the portal accepts"),
     (ecl.BadUpstreamResponse(), 502, "cannot read"),
     (ecl.ECLError(), 502, "could not complete"),
+    (ecl.NotApplied(), 503, "reading back showed that the change was not made"),
+    (ecl.UpstreamBusy(30), 503, "try again in 30 seconds"),
+    (ecl.UpstreamBusy(1), 503, "try again in 1 second."),
+    (ecl.UpstreamBusy(600), 503, "try again in 10 minutes"),
+    (ecl.UpstreamBusy(None), 503, "try again in a moment"),
+    (ecl.WriteLockUnavailable(), 503, "shared cache is not answering"),
+    (ecl.WriteInProgress(), 409, "Another change to this app"),
+    (ecl.AuditUnavailable(), 503, "cannot record this change"),
 ]
 
 
@@ -33,12 +41,13 @@ def test_each_ecl_error_has_its_status_and_words(error, status, words):
     assert words in trouble.message or words in trouble.title
 
 
-def test_a_timeout_while_changing_does_not_claim_nothing_changed():
-    reading = errors.describe(ecl.UpstreamTimeout())
-    changing = errors.describe(ecl.UpstreamTimeout(), changing=True)
-    assert "Nothing was changed" in reading.message
-    assert "Nothing was changed" not in changing.message
-    assert "cannot tell whether the change was made" in changing.message
+def test_only_an_outcome_known_not_made_says_nothing_was_changed():
+    # A write whose answer was lost is OutcomeUnknown until reading back settles it; the
+    # errors raised before a write was sent, or for ECL's refusal of it, say so.
+    assert "Nothing was changed" not in errors.describe(ecl.OutcomeUnknown()).message
+    assert "Nothing was changed" in errors.describe(ecl.NotApplied()).message
+    assert "Nothing was changed" in errors.describe(ecl.UpstreamTimeout()).message
+    assert "Nothing was changed" in errors.describe(ecl.UpstreamBusy(30)).message
 
 
 def test_only_failures_that_may_pass_offer_a_retry():

@@ -158,7 +158,8 @@ def test_renewing_shows_the_new_key_once_no_store_and_audited(admin, tenant, app
     emulator.reset_stats()
     response = admin.post(renew_url(tenant, app_id))
     assert response.status_code == 200
-    assert emulator.stats()["api_calls"] == 1 and calls(emulator, SECRET_POST) == 1
+    # The key in force is read first, so that a lost answer can be settled by reading it again.
+    assert emulator.stats()["api_calls"] == 2 and calls(emulator, SECRET_POST) == 1
     assert "no-store" in response["Cache-Control"]
     after = ecl.secretkey_get(tenant, app_id)
     assert after != before
@@ -168,8 +169,27 @@ def test_renewing_shows_the_new_key_once_no_store_and_audited(admin, tenant, app
     assert AuditEvent.objects.get(action="secretkey.renew").outcome == "ok"
 
 
-def test_an_outcome_unknown_renewal_says_so_and_offers_to_reveal(admin, tenant, app_id, emulator):
+def test_a_renewal_whose_answer_is_lost_shows_the_key_read_back(admin, tenant, app_id, emulator):
+    before = ecl.secretkey_get(tenant, app_id)
     emulator.set_faults(rules=[LOST_RENEWAL])
+    response = admin.post(renew_url(tenant, app_id))
+    assert response.status_code == 200
+    after = ecl.secretkey_get(tenant, app_id)
+    html = response.content.decode()
+    assert after != before and after in html and before not in html
+    assert "was regenerated" in html
+    assert calls(emulator, SECRET_POST) == 1  # never sent twice
+    assert AuditEvent.objects.get(action="secretkey.renew").outcome == "settled_done"
+
+
+def test_an_outcome_unknown_renewal_says_so_and_offers_to_reveal(admin, tenant, app_id, emulator):
+    emulator.set_faults(
+        rules=[
+            {"method": "GET", "path": "/secretkey$", "action": "hold", "hold_ms": 1},
+            LOST_RENEWAL,
+            {"method": "GET", "path": "/secretkey$", "status": 500, "count": 5},
+        ]
+    )
     response = admin.post(renew_url(tenant, app_id))
     assert response.status_code == 502
     html = response.content.decode()
@@ -177,14 +197,30 @@ def test_an_outcome_unknown_renewal_says_so_and_offers_to_reveal(admin, tenant, 
     assert f'action="{reveal_url(tenant, app_id)}"' in html
     assert ">Reveal secret key</button>" in html
     assert calls(emulator, SECRET_POST) == 1  # never sent twice
-    assert AuditEvent.objects.get(action="secretkey.renew").outcome == "OutcomeUnknown"
+    assert AuditEvent.objects.get(action="secretkey.renew").outcome == "unknown"
+    emulator.clear_faults()
     # The offered reveal shows the key in force.
     revealed = admin.post(reveal_url(tenant, app_id))
     assert ecl.secretkey_get(tenant, app_id) in revealed.content.decode()
 
 
-def test_renewal_when_ecl_is_down_is_a_503_page(admin, tenant, app_id, emulator):
+def test_renewal_answered_503_before_it_was_made_is_a_503_page(admin, tenant, app_id, emulator):
+    before = ecl.secretkey_get(tenant, app_id)
     emulator.set_faults(rules=[{"method": "POST", "path": "/secretkey$", "status": 503}])
+    response = admin.post(renew_url(tenant, app_id))
+    assert response.status_code == 503
+    html = response.content.decode()
+    # Known only because the key was read again: a 503 may come after the renewal was made.
+    assert "the secret key is still the one it was" in html and "Nothing was changed" in html
+    assert AuditEvent.objects.get(action="secretkey.renew").outcome == "settled_not_done"
+    assert ecl.secretkey_get(tenant, app_id) == before
+
+
+@pytest.mark.slow  # waits out ECL's retries
+def test_renewal_when_ecl_is_not_reachable_is_a_503_page(admin, tenant, app_id):
+    ecl.secretkey_get(tenant, app_id)  # a token in the cache, then ECL goes away
+    tenant.api_url = "http://127.0.0.1:9"  # the discard port: nothing listens
+    tenant.save()
     response = admin.post(renew_url(tenant, app_id))
     assert response.status_code == 503
     assert "Nothing was changed" in response.content.decode()
