@@ -63,7 +63,7 @@ class NewTokenForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def api_tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return _page(request, NewTokenForm())
+        return _page(request, NewTokenForm(), confirm_revoke=request.GET.get("revoke", ""))
     action = request.POST.get("action")
     if action == "create":
         return _create(request)
@@ -83,14 +83,25 @@ def _create(request: HttpRequest) -> HttpResponse:
     return _page(request, NewTokenForm(), new_token=text, new=token)
 
 
+def _token_id(text: str) -> int | None:
+    """A token's id from a form or a query string; None when it is not one the database could
+    even be asked about."""
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
+
+
 def _revoke(request: HttpRequest) -> HttpResponse:
-    token_id = request.POST.get("token", "")
-    if not (token_id.isascii() and token_id.isdigit() and len(token_id) <= 18):
-        raise Http404  # not an id the database could even be asked about
+    token_id = _token_id(request.POST.get("token", ""))
+    if token_id is None:
+        raise Http404
     # Another person's token is as unknown as one that does not exist.
     token = get_object_or_404(
         ApiToken.objects.select_related("user"), pk=token_id, user=request.user
     )
+    if request.POST.get("confirm") != "yes":
+        # Revoking cannot be undone: asked first, in the token's row, whatever sent this.
+        return HttpResponseRedirect(f"{request.path}?revoke={token.pk}#revoke-{token.pk}")
     if tokens.revoke(token):
         audit.record(request, "token.revoke", changes=tokens.revocation_changes(token))
         messages.success(
@@ -102,7 +113,12 @@ def _revoke(request: HttpRequest) -> HttpResponse:
 
 
 def _page(
-    request: HttpRequest, form: NewTokenForm, *, new_token: str = "", new: ApiToken | None = None
+    request: HttpRequest,
+    form: NewTokenForm,
+    *,
+    new_token: str = "",
+    new: ApiToken | None = None,
+    confirm_revoke: str = "",
 ) -> HttpResponse:
     mine = ApiToken.objects.filter(user=request.user)
     now = timezone.now()
@@ -122,5 +138,7 @@ def _page(
             "new_token": new_token,
             "new": new,
             "reauth_recent": reauth.is_recent(request),
+            # The token whose revocation is asked (its row's question open), if any.
+            "confirm_revoke": _token_id(confirm_revoke),
         },
     )
