@@ -67,7 +67,7 @@ SCREENS: list[Screen] = [
 
 
 def full_portal(emulator, emulator_server, django_user_model) -> tuple[Portal, Paths]:
-    """Acme Corporation, whose admin alice is also staff, with 60 apps (long descriptions,
+    """Acme Corporation (production), whose admin alice is also staff, with 60 apps (long descriptions,
     domains, every permission, one suspended, one in Japanese with usage), audit events and two
     API tokens of alice (one revoked); a second tenant where alice is a viewer, so that she has
     two tenants (the header's switcher, a 403)."""
@@ -77,7 +77,7 @@ def full_portal(emulator, emulator_server, django_user_model) -> tuple[Portal, P
 
     portal = make_portal(emulator, emulator_server, django_user_model)
     tenant = portal.tenant
-    tenant.name = "Acme Corporation"
+    tenant.name = "Acme Corporation (production)"  # a long name, as real ones are
     tenant.save()
     # Staff too: the header then has every link it can have, its longest form.
     portal.users["admin"].is_staff = True
