@@ -28,8 +28,8 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 	$(PY) -m portal.make_env .env
 
 run: $(VENV)/.runtime .env ## Serve the portal on http://127.0.0.1:8000 with the ECL emulator and a demo tenant
-	$(PY) manage.py rundemo --port $(PORT) --emulator-port $(EMULATOR_PORT) \
-		$(if $(filter off,$(EMULATOR)),--no-emulator)
+	DJANGO_SETTINGS_MODULE=portal.settings_dev $(PY) manage.py rundemo --port $(PORT) \
+		--emulator-port $(EMULATOR_PORT) $(if $(filter off,$(EMULATOR)),--no-emulator)
 
 OIDC_PROVIDER := tests/oidc/provider
 $(OIDC_PROVIDER)/node_modules: $(OIDC_PROVIDER)/package-lock.json

@@ -10,7 +10,8 @@ from django.db import models
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from apps_admin import api_tokens, audit
+from apps_admin import audit
+from apps_admin.accounts import api_tokens
 from apps_admin.models import (
     ApiToken,
     AuditEvent,

@@ -9,4 +9,5 @@ class AppsAdminConfig(AppConfig):
     verbose_name = _("SkyWay apps")
 
     def ready(self) -> None:
-        from apps_admin import checks, signals  # noqa: F401  (registers checks and receivers)
+        from apps_admin import checks  # noqa: F401  (registers the checks)
+        from apps_admin.accounts import signals  # noqa: F401  (registers the receivers)

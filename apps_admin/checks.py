@@ -5,7 +5,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from apps_admin import crypto
-from apps_admin.oidc import groups
+from apps_admin.accounts.oidc import groups
 
 
 @checks.register(checks.Tags.security, deploy=False)

@@ -47,7 +47,7 @@ class Tenant(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # Set by each run of `record_usage`: the version of the tenant's usage history, which keys
-    # the cached aggregates of the usage page (usage_report.py).
+    # the cached aggregates of the usage page (usage/report.py).
     usage_recorded_at = models.DateTimeField(_("usage last recorded"), null=True, editable=False)
 
     class Meta:
@@ -208,7 +208,7 @@ class ApiTokenQuerySet(models.QuerySet):
 
 class ApiToken(models.Model):
     """A person's API token: the public prefix to find it by and a digest of its secret part;
-    the token itself is shown once, when made, and never stored (see apps_admin/api_tokens.py)."""
+    the token itself is shown once, when made, and never stored (see accounts/api_tokens.py)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -236,14 +236,6 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"
-
-    @property
-    def is_expired(self) -> bool:
-        return self.expires_at <= timezone.now()
-
-    @property
-    def is_live(self) -> bool:
-        return self.revoked_at is None and not self.is_expired
 
 
 class UsageMonth(models.Model):

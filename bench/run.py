@@ -166,7 +166,7 @@ def set_up(emulator_url: str, site: stack.Portal, sizes: tuple[Size, ...]) -> di
         site.manage(
             "shell",
             "-c",
-            "from apps_admin.management.commands.rundemo import _record_a_year; "
+            "from devtools.management.commands.rundemo import _record_a_year; "
             f"_record_a_year({{'ECL_API_URL': '{emulator_url}', "
             f"'ECL_TENANT_ID': '{credentials['tenant_id']}'}})",
         )

@@ -68,14 +68,6 @@ def format_keystone(epoch_seconds: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def usage_months(moment: datetime | None = None) -> tuple[str, str]:
-    """The `usage_summary` keys: the previous and the current month in Japan, as `YYYY/MM`."""
-    current = (moment or now_jst()).astimezone(JST)
-    first = current.replace(day=1)
-    previous = first - timedelta(days=1)
-    return f"{previous.year:04d}/{previous.month:02d}", f"{current.year:04d}/{current.month:02d}"
-
-
 def month_index(moment: datetime) -> int:
     """The Japan month of `moment` as a number: year * 12 + month - 1."""
     local = moment.astimezone(JST)

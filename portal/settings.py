@@ -58,7 +58,8 @@ MIDDLEWARE = [
     "apps_admin.pages.middleware.MethodNotAllowedPageMiddleware",
     "apps_admin.pages.middleware.NotFoundPageInDebugMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "apps_admin.oidc.session_refresh.ProviderSessionRefresh",  # a no-op without OIDC_ISSUER
+    # Checks a provider's session again after SESSION_IDLE_TIMEOUT; a no-op without OIDC_ISSUER.
+    "apps_admin.accounts.oidc.session_refresh.ProviderSessionRefresh",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -87,9 +88,9 @@ TEMPLATES = [
 # --- Accounts, sessions, re-authentication, login throttling ---------------------------------
 
 AUTHENTICATION_BACKENDS = [
-    "apps_admin.login_ceiling.UsernameCeilingBackend",  # per username, across addresses
+    "apps_admin.accounts.login_ceiling.UsernameCeilingBackend",  # per username, any address
     "axes.backends.AxesStandaloneBackend",  # counts failures per username and address
-    "apps_admin.local_login.LocalPasswordBackend",  # Django's, and LOCAL_LOGIN
+    "apps_admin.accounts.local_login.LocalPasswordBackend",  # Django's, and LOCAL_LOGIN
 ]
 LOGIN_URL = "apps_admin:login"
 LOGIN_REDIRECT_URL = "apps_admin:home"
@@ -101,7 +102,7 @@ SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 # Revealing or renewing a secret key needs the password entered within this many seconds.
 REAUTH_WINDOW = env.int("REAUTH_WINDOW", default=600)
 
-# --- Sign-in with the company's identity provider (OpenID Connect; apps_admin/oidc/) ---------
+# --- Sign-in with the company's identity provider (OpenID Connect; apps_admin/accounts/oidc/) -
 # Off unless OIDC_ISSUER is set. The endpoints come from the issuer's discovery document.
 OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
 OIDC_RP_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
@@ -125,7 +126,7 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "apps_admin:oidc_callback"
 OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = SESSION_IDLE_TIMEOUT
 LOGIN_REDIRECT_URL_FAILURE = "apps_admin:login"
 if OIDC_ENABLED:
-    AUTHENTICATION_BACKENDS.append("apps_admin.oidc.backend.ProviderBackend")
+    AUTHENTICATION_BACKENDS.append("apps_admin.accounts.oidc.backend.ProviderBackend")
 
 # django-axes: 5 failures for a username from one address lock that pair for 15 minutes.
 CSRF_FAILURE_VIEW = "apps_admin.pages.error_pages.csrf_failure"

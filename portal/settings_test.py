@@ -14,6 +14,9 @@ from portal.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# `make run`'s commands are tested too; production (portal.settings) never installs them.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405
+
 # The manifest storage needs `collectstatic` first; tests render templates without it.
 STORAGES = {
     **STORAGES,  # noqa: F405

@@ -39,7 +39,7 @@ def make_tenant(server, credentials: dict, *, name: str = "Acme", save: bool = T
 
 def login(client, user, *, reauthenticated: bool = False):
     """Log the client in as `user` (None stays anonymous); optionally inside the re-auth window."""
-    from apps_admin import reauth
+    from apps_admin.accounts import reauth
 
     if user is None:
         return client
@@ -54,7 +54,7 @@ def login(client, user, *, reauthenticated: bool = False):
 def token_for(user, scope: str = "secrets", *, name: str = "test", days: int = 90) -> str:
     """The text of a new API token of `user`; scope `secrets` unless told, so that the token
     allows whatever the person's role allows."""
-    from apps_admin import api_tokens
+    from apps_admin.accounts import api_tokens
 
     return api_tokens.issue(user, name=name, scope=scope, days=days)[1]
 

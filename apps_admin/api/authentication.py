@@ -15,7 +15,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
-from apps_admin import api_tokens
+from apps_admin.accounts import api_tokens
 from apps_admin.models import ApiToken
 
 HEADER = "X-Auth-Token"

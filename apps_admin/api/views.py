@@ -24,7 +24,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps_admin import access, app_actions, ecl, reauth, usage_report
+from apps_admin import access, app_actions, ecl
+from apps_admin.accounts import reauth
 from apps_admin.api import schema  # noqa: F401  (registers the X-Auth-Token security scheme)
 from apps_admin.api.errors import STATUS_MEANINGS, ReauthRequired
 from apps_admin.api.memory import FreedOnceRendered
@@ -41,7 +42,8 @@ from apps_admin.api.serializers import (
 )
 from apps_admin.api.throttling import SecretKeyThrottle
 from apps_admin.models import Role, Tenant
-from apps_admin.usage_history import month_key, months_between
+from apps_admin.usage import report
+from apps_admin.usage.history import month_key, months_between
 
 
 def errors(*statuses: int) -> dict[int, OpenApiResponse]:
@@ -413,14 +415,14 @@ class UsageHistory(FreedOnceRendered, TenantScoped, APIView):
         tenant = self.tenant(request, tenant_id)
         params = request.query_params
         try:
-            first, last = usage_report.month_range(params.get("from"), params.get("to"))
-        except usage_report.RangeError as error:
+            first, last = report.month_range(params.get("from"), params.get("to"))
+        except report.RangeError as error:
             raise ValidationError({error.field: [str(error)]}) from None
-        apps = usage_report.history(tenant, first, last, live=ecl.app_list(tenant, expand=True))
+        apps = report.history(tenant, first, last, live=ecl.app_list(tenant, expand=True))
         return Response(EncodedJSON(usage_body(tenant, months_between(first, last), apps)))
 
 
-def usage_body(tenant: Tenant, months: list, apps: list[usage_report.AppHistory]) -> bytes:
+def usage_body(tenant: Tenant, months: list, apps: list[report.AppHistory]) -> bytes:
     """The usage history as JSON, encoded one app at a time: a 10,000-app year is 130,000
     months, which as dictionaries all at once would take tens of megabytes more."""
     keys = {month: month_key(month) for month in months}

@@ -86,10 +86,6 @@ def app_create_answer(tenant: Tenant, fields: dict[str, Any]) -> Answer[App]:
     return Answer(app, reply.body, reply.status)
 
 
-def app_create(tenant: Tenant, fields: dict[str, Any]) -> App:
-    return app_create_answer(tenant, fields).value
-
-
 def app_update_answer(tenant: Tenant, app_id: str, fields: dict[str, Any]) -> Answer[App | None]:
     """Change the fields given and only those (PUT leaves the others as they are). The value is
     None when ECL's 2xx carried no readable app (it is done all the same)."""
@@ -98,18 +94,10 @@ def app_update_answer(tenant: Tenant, app_id: str, fields: dict[str, Any]) -> An
     return Answer(app if isinstance(app, App) else None, reply.body, reply.status)
 
 
-def app_update(tenant: Tenant, app_id: str, fields: dict[str, Any]) -> App | None:
-    return app_update_answer(tenant, app_id, fields).value
-
-
 def app_delete_answer(tenant: Tenant, app_id: str) -> Answer[None]:
     """Any 2xx, with or without a body, is done."""
     reply = call(tenant, "DELETE", APP, app_id=app_id)
     return Answer(None, reply.body, reply.status)
-
-
-def app_delete(tenant: Tenant, app_id: str) -> None:
-    app_delete_answer(tenant, app_id)
 
 
 def secretkey_get(tenant: Tenant, app_id: str) -> str:

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from apps_admin import reauth
-from apps_admin.oidc import views as oidc_views
+from apps_admin.accounts import reauth
+from apps_admin.accounts.oidc import provider_users
 
 
 class ConfirmPasswordForm(forms.Form):
@@ -31,7 +31,7 @@ class ProviderConfirmation:
     errors: dict = {}
 
     def __init__(self, next_path: str) -> None:
-        self.url = oidc_views.fresh_sign_in_url(next_path)
+        self.url = provider_users.fresh_sign_in_url(next_path)
         self.provider = settings.OIDC_PROVIDER_NAME
 
 
@@ -42,7 +42,7 @@ def unconfirmed(request: HttpRequest) -> ConfirmPasswordForm | ProviderConfirmat
     for a person of the identity provider the way to a fresh sign-in there."""
     if reauth.is_recent(request):
         return None
-    if oidc_views.is_provider_user(request.user):
+    if provider_users.is_provider_user(request.user):
         return ProviderConfirmation(request.get_full_path())
     if request.method != "POST" or "password" not in request.POST:
         return ConfirmPasswordForm()
@@ -64,8 +64,8 @@ def unconfirmed(request: HttpRequest) -> ConfirmPasswordForm | ProviderConfirmat
 @login_required
 def reauthenticate(request: HttpRequest) -> HttpResponse:
     next_url = reauth.safe_next(request)
-    if oidc_views.is_provider_user(request.user) and not reauth.is_recent(request):
-        return HttpResponseRedirect(oidc_views.fresh_sign_in_url(next_url))
+    if provider_users.is_provider_user(request.user) and not reauth.is_recent(request):
+        return HttpResponseRedirect(provider_users.fresh_sign_in_url(next_url))
     form = unconfirmed(request)
     if form is None and request.method == "POST":
         return HttpResponseRedirect(next_url)

@@ -22,8 +22,9 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from apps_admin import api_tokens as tokens
-from apps_admin import audit, reauth
+from apps_admin import audit
+from apps_admin.accounts import api_tokens as tokens
+from apps_admin.accounts import reauth
 from apps_admin.models import TOKEN_DAYS_DEFAULT, ApiToken, TokenScope
 
 # How long a revoked or expired token stays on the page, greyed.

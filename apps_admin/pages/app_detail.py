@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from apps_admin import app_actions, ecl, usage_report
+from apps_admin import app_actions, ecl
 from apps_admin.access import tenant_view
 from apps_admin.ecl.types import PERMISSIONS, STATUSES
 from apps_admin.models import Role, Tenant
@@ -22,7 +22,8 @@ from apps_admin.pages.common import (
     tenant_context,
 )
 from apps_admin.pages.errors import render_error
-from apps_admin.usage_history import month_of
+from apps_admin.usage import report
+from apps_admin.usage.history import month_of
 
 
 @require_GET
@@ -49,7 +50,7 @@ def app_detail(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
         for name in app.permissions
         if name not in PERMISSIONS
     ]
-    months = usage_report.app_months(tenant, app)
+    months = report.app_months(tenant, app)
     used = any(usage.signaling or usage.turn or usage.sfu for _month, usage in months)
     context = tenant_context(
         tenant,

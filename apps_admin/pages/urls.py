@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps_admin.oidc import views as oidc_views
+from apps_admin.accounts.oidc import views as oidc_views
 from apps_admin.pages import (
     account,
     api_tokens,

@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from apps_admin import ecl, usage_report
+from apps_admin import ecl
 from apps_admin.access import tenant_view
 from apps_admin.models import Role, Tenant
 from apps_admin.pages import csv_export, paging, usage_chart
 from apps_admin.pages.common import tenant_context, unreadable_rows
 from apps_admin.pages.errors import render_error
-from apps_admin.usage_history import month_key, months_between
+from apps_admin.usage import report
+from apps_admin.usage.history import month_key, months_between
 
 METRIC_LABELS = {
     "billed": gettext_lazy("TURN + SFU (GB, billed)"),
@@ -46,12 +47,12 @@ class UsageQuery:
 
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> UsageQuery:
-        first, last = usage_report.month_range(params.get("from"), params.get("to"))
+        first, last = report.month_range(params.get("from"), params.get("to"))
         metric = params.get("metric", "")
         query = cls(
             first,
             last,
-            metric=metric if metric in usage_report.TABLE_METRICS else "billed",
+            metric=metric if metric in report.TABLE_METRICS else "billed",
             page=_page_number(params.get("p", "")),
             per_page=paging.page_size(params.get("n")),
         )
@@ -69,7 +70,7 @@ class UsageQuery:
     @property
     def sort_month(self) -> date | None:
         key = self.order.lstrip("-")
-        return usage_report.parse_month(key[1:]) if key.startswith("m") else None
+        return report.parse_month(key[1:]) if key.startswith("m") else None
 
     def params(self, **changes: Any) -> dict[str, str]:
         query = replace(self, **changes)
@@ -88,15 +89,15 @@ def _page_number(text: str) -> int:
     return int(text) if text.isdigit() and int(text) > 0 else 1
 
 
-_SORT_KEYS: dict[str, Callable[[usage_report.Line], Any]] = {
-    "app": lambda line: (line.description.casefold(), usage_report.id_order(line.app_id)),
-    "id": lambda line: usage_report.id_order(line.app_id),
-    "total": lambda line: (line.total, usage_report.id_order(line.app_id)),
-    "month": lambda line: (line.month_value, usage_report.id_order(line.app_id)),
+_SORT_KEYS: dict[str, Callable[[report.Line], Any]] = {
+    "app": lambda line: (line.description.casefold(), report.id_order(line.app_id)),
+    "id": lambda line: report.id_order(line.app_id),
+    "total": lambda line: (line.total, report.id_order(line.app_id)),
+    "month": lambda line: (line.month_value, report.id_order(line.app_id)),
 }
 
 
-def _sort(lines: list[usage_report.Line], order: str) -> list[usage_report.Line]:
+def _sort(lines: list[report.Line], order: str) -> list[report.Line]:
     key = order.lstrip("-")
     value = _SORT_KEYS.get(key, _SORT_KEYS["month"])
     return sorted(lines, key=value, reverse=order.startswith("-"))
@@ -126,24 +127,23 @@ def _headers(query: UsageQuery) -> list[dict[str, Any]]:
 def usage(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
     try:
         query = UsageQuery.from_params(request.GET)
-    except usage_report.RangeError as error:
+    except report.RangeError as error:
         return _range_error(request, tenant, role, str(error))
     try:
         apps = ecl.app_list(tenant, expand=True)
     except ecl.ECLError as error:
         return render_error(request, error, tenant)
-    summary = usage_report.summarize(
+    summary = report.summarize(
         tenant, apps, query.first, query.last, query.metric, query.sort_month
     )
     page = paging.page_of(_sort(summary.lines, query.order), query.page, query.per_page)
     live = {app.id: app for app in apps}
-    months = usage_report.months_of(tenant, page.object_list, live, query.first, query.last)
+    months = report.months_of(tenant, page.object_list, live, query.first, query.last)
     rows = [
         {
             "line": line,
             "cells": [
-                months[line.app_id].get(m, usage_report.NOTHING).of(query.metric)
-                for m in query.months
+                months[line.app_id].get(m, report.NOTHING).of(query.metric) for m in query.months
             ],
         }
         for line in page.object_list
@@ -195,7 +195,7 @@ def _range_form(query: UsageQuery) -> dict[str, Any]:
 
 def _range_error(request: HttpRequest, tenant: Tenant, role: Role, message: str) -> HttpResponse:
     """The page with the range form and what is wrong with it, and nothing asked of ECL."""
-    first, last = usage_report.month_range(None, None)
+    first, last = report.month_range(None, None)
     form = _range_form(UsageQuery(first, last))
     form.update({"from": request.GET.get("from", "")[:20], "to": request.GET.get("to", "")[:20]})
     context = tenant_context(
@@ -214,13 +214,13 @@ def usage_export(request: HttpRequest, tenant: Tenant, role: Role) -> HttpRespon
     """Every app's every month of the range, one row each (the long form a spreadsheet pivots)."""
     try:
         query = UsageQuery.from_params(request.GET)
-    except usage_report.RangeError as error:
+    except report.RangeError as error:
         return _range_error(request, tenant, role, str(error))
     try:
         apps = ecl.app_list(tenant, expand=True)
     except ecl.ECLError as error:
         return render_error(request, error, tenant)
-    found = usage_report.history(tenant, query.first, query.last, live=apps)
+    found = report.history(tenant, query.first, query.last, live=apps)
     name = f"usage-{tenant.tenant_id}-{month_key(query.first)}-{month_key(query.last)}"
     return csv_export.csv_response(request, name, _csv_rows(found, query.months))
 
@@ -237,14 +237,14 @@ CSV_HEADER = [
 ]
 
 
-def _csv_rows(apps: list[usage_report.AppHistory], months: list[date]) -> Iterator[list[Any]]:
+def _csv_rows(apps: list[report.AppHistory], months: list[date]) -> Iterator[list[Any]]:
     """One row per app and month of the range, as the page's table (0 where nothing was recorded
     or reported), so that every app is there and a pivot table needs no gaps filled."""
     yield CSV_HEADER
     for app in apps:
         deleted = "true" if app.deleted else "false"
         for month in months:
-            usage = app.months.get(month, usage_report.NOTHING)
+            usage = app.months.get(month, report.NOTHING)
             yield csv_export.guarded_row(
                 (
                     app.app_id,

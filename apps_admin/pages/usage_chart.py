@@ -15,7 +15,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from apps_admin.usage_report import Usage
+from apps_admin.usage.report import Usage
 
 SLOT = 44  # horizontal room of one month
 PANEL_MIN_WIDTH = 220

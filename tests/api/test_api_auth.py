@@ -6,7 +6,7 @@ The API tokens themselves (format, expiry, scopes) are tested in test_api_token_
 import pytest
 from rest_framework.test import APIClient
 
-from apps_admin import api_tokens
+from apps_admin.accounts import api_tokens
 from tests.helpers import login, token_for
 
 pytestmark = pytest.mark.django_db

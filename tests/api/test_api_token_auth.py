@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient, APIRequestFactory
 
-from apps_admin import api_tokens
+from apps_admin.accounts import api_tokens
 from apps_admin.api.authentication import ApiTokenAuthentication, XAuthTokenAuthentication
 from apps_admin.models import ApiToken, AuditEvent
 from tests.helpers import PASSWORD, login, token_for

@@ -2,7 +2,6 @@
 comes from: the pages, bulk actions or the API."""
 
 import ast
-from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
@@ -15,11 +14,8 @@ pytestmark = pytest.mark.django_db
 
 APPS_ADMIN = ROOT / "apps_admin"
 ECL_WRITES = {
-    "app_create",
     "app_create_answer",
-    "app_update",
     "app_update_answer",
-    "app_delete",
     "app_delete_answer",
     "secretkey_get",
     "secretkey_renew",
@@ -107,7 +103,7 @@ def test_a_change_of_status_alone_is_suspend_or_activate_wherever_it_comes_from(
     client_as, users, tenant, change
 ):
     app_id = ecl.app_list(tenant)[0].id
-    ecl.app_update(tenant, app_id, {"status": "active"})
+    ecl.app_update_answer(tenant, app_id, {"status": "active"})
     change(client_as, users, tenant, app_id, "suspended")
     change(client_as, users, tenant, app_id, "active")
     events = AuditEvent.objects.filter(app_id=app_id).order_by("id")
@@ -143,29 +139,3 @@ def test_each_other_action_has_one_name_on_pages_and_api(client_as, users, tenan
         ("app.delete", "ok"),
     ]
     assert by_app == {page_id: expected, api_id: expected}
-
-
-def imports_of(path: Path) -> set[str]:
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
-        elif isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-    return names
-
-
-def test_the_layers_import_downwards_only():
-    """Pages and API never import each other; nothing below the page layer imports from it."""
-    offenders = []
-    for path in APPS_ADMIN.rglob("*.py"):
-        relative = path.relative_to(APPS_ADMIN).as_posix()
-        layer = relative.split("/", 1)[0] if "/" in relative else ""
-        for name in imports_of(path):
-            if name.startswith("apps_admin.pages") and layer != "pages":
-                offenders.append(f"{relative} imports {name}")
-            api = name.startswith("apps_admin.api") and not name.startswith("apps_admin.api_tokens")
-            if api and layer == "pages":
-                offenders.append(f"{relative} imports {name}")
-    assert offenders == []

@@ -15,8 +15,11 @@ pytestmark = pytest.mark.slow
 PRINT_SETTINGS = """
 import json, django
 from django.conf import settings
+from django.core.management import get_commands
 django.setup()
 print(json.dumps({
+    "INSTALLED_APPS": settings.INSTALLED_APPS,
+    "DEMO_COMMANDS": sorted({"rundemo", "demo_superuser", "demo_members"} & set(get_commands())),
     "DEBUG": settings.DEBUG,
     "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
     "CACHES": settings.CACHES,
@@ -78,6 +81,8 @@ def test_defaults_are_safe_for_production():
     assert values["SECURE_SSL_REDIRECT"] is True
     assert values["SECURE_PROXY_SSL_HEADER"] is None
     assert values["ALLOWED_HOSTS"] == ["127.0.0.1", "localhost"]
+    # `make run`'s supervisor and demo people are development tools, not shipped.
+    assert "devtools" not in values["INSTALLED_APPS"] and values["DEMO_COMMANDS"] == []
     assert values["TIME_ZONE"] == "UTC"
     assert values["LOG_LEVEL"] == "INFO"
     assert values["ECL_CONNECT_TIMEOUT"] == 3.05

@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from apps_admin import ecl, usage_history, usage_report
+from apps_admin import ecl
 from apps_admin.models import UsageMonth
+from apps_admin.usage import history, report
 from tests.helpers import make_tenant
 
 pytestmark = pytest.mark.django_db
@@ -37,10 +38,10 @@ def clock(emulator):
 
 def test_recording_a_month_later_keeps_three_months_the_earliest_final(tenant, clock):
     clock(NOVEMBER)
-    first = usage_history.record(tenant)
+    first = history.record(tenant)
     assert (first.apps, first.rows) == (3, 6)
     clock(DECEMBER)
-    usage_history.record(tenant)
+    history.record(tenant)
     months = sorted(set(UsageMonth.objects.filter(tenant=tenant).values_list("month", flat=True)))
     assert months == [date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)]
     final = dict(
@@ -53,20 +54,18 @@ def test_recording_a_month_later_keeps_three_months_the_earliest_final(tenant, c
     november = UsageMonth.objects.get(tenant=tenant, app_id="1000", month=date(2026, 11, 1))
     assert november.turn == app.usage_summary["2026/11"].turn
     before = snapshot(tenant)
-    again = usage_history.record(tenant)
+    again = history.record(tenant)
     assert snapshot(tenant) == before and again.unreported == 0  # a fourth run changes nothing
 
 
 def test_an_app_deleted_after_recording_keeps_its_months_marked_deleted(tenant, clock):
     clock(NOVEMBER)
-    usage_history.record(tenant)
-    ecl.app_delete(tenant, "1001")
-    usage_history.record(tenant)
+    history.record(tenant)
+    ecl.app_delete_answer(tenant, "1001")
+    history.record(tenant)
     kept = UsageMonth.objects.filter(tenant=tenant, app_id="1001")
     assert kept.count() == 2 and all(row.final for row in kept)
-    shown = usage_report.history(
-        tenant, date(2026, 10, 1), date(2026, 11, 1), live=ecl.app_list(tenant)
-    )
+    shown = report.history(tenant, date(2026, 10, 1), date(2026, 11, 1), live=ecl.app_list(tenant))
     gone = {app.app_id: app.deleted for app in shown}
     assert gone == {"1000": False, "1001": True, "1002": False}
 
@@ -83,7 +82,7 @@ def test_a_final_month_is_never_lowered(tenant, emulator, emulator_server, clock
         },
     )
     clock(NOVEMBER)
-    usage_history.record(tenant)
+    history.record(tenant)
     october = {"tenant": tenant, "app_id": str(planted["id"]), "month": date(2026, 10, 1)}
     row = UsageMonth.objects.get(**october)
     assert row.final and (row.signaling, row.turn, row.sfu) == (500, 5.5, 2.0)
@@ -92,7 +91,7 @@ def test_a_final_month_is_never_lowered(tenant, emulator, emulator_server, clock
     stored.fixed_usage = (Usage(signaling=1, turn=0.5, sfu=0.1), Usage(signaling=20))
     stored.invalidate()
     assert ecl.app_get(tenant, str(planted["id"])).usage_summary["2026/10"].turn == 0.5
-    usage_history.record(tenant)
+    history.record(tenant)
     row.refresh_from_db()
     assert (row.signaling, row.turn, row.sfu) == (500, 5.5, 2.0)
     # The month under way follows ECL, up or down.
@@ -102,10 +101,10 @@ def test_a_final_month_is_never_lowered(tenant, emulator, emulator_server, clock
 
 def test_a_month_under_way_takes_ecls_newer_value(tenant, clock):
     clock("2026-11-02T12:00:00+09:00")
-    usage_history.record(tenant)
+    history.record(tenant)
     early = UsageMonth.objects.get(tenant=tenant, app_id="1000", month=date(2026, 11, 1))
     clock("2026-11-28T12:00:00+09:00")
-    usage_history.record(tenant)
+    history.record(tenant)
     late = UsageMonth.objects.get(tenant=tenant, app_id="1000", month=date(2026, 11, 1))
     assert late.signaling >= early.signaling and not late.final
 
@@ -118,7 +117,7 @@ def test_two_recorders_at_once_leave_one_row_per_app_and_month(emulator_server, 
 
     def run() -> None:
         try:
-            usage_history.record(tenant)
+            history.record(tenant)
         except Exception as error:
             errors.append(error)
         finally:

@@ -67,11 +67,11 @@ SCREENS: list[Screen] = [
 
 
 def full_portal(emulator, emulator_server, django_user_model) -> tuple[Portal, Paths]:
-    """Acme Corporation (production), whose admin alice is also staff, with 60 apps (long descriptions,
-    domains, every permission, one suspended, one in Japanese with usage), audit events and two
-    API tokens of alice (one revoked); a second tenant where alice is a viewer, so that she has
-    two tenants (the header's switcher, a 403)."""
-    from apps_admin import api_tokens
+    """Acme Corporation (production), whose admin alice is also staff, with 60 apps (long
+    descriptions, domains, every permission, one suspended, one in Japanese with usage), audit
+    events and two API tokens of alice (one revoked); a second tenant where alice is a viewer,
+    so that she has two tenants (the header's switcher, a 403)."""
+    from apps_admin.accounts import api_tokens
     from apps_admin.models import AuditEvent, Membership
     from tests.helpers import make_tenant
 
@@ -83,7 +83,7 @@ def full_portal(emulator, emulator_server, django_user_model) -> tuple[Portal, P
     portal.users["admin"].is_staff = True
     portal.users["admin"].save()
     for number in range(55):
-        ecl.app_create(
+        ecl.app_create_answer(
             tenant,
             {
                 "description": f"Remote assistance line {number} for the Sapporo clinic (pilot)",

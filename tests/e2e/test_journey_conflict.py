@@ -15,7 +15,9 @@ def test_the_second_editor_sees_the_conflict_and_chooses(
     colleague = django_user_model.objects.create_user("erin", password=PASSWORD)
     Membership.objects.create(user=colleague, tenant=portal.tenant, role="editor")
     app_id = ecl.app_list(portal.tenant)[0].id
-    ecl.app_update(portal.tenant, app_id, {"description": "Front desk", "domains": ["a.example"]})
+    ecl.app_update_answer(
+        portal.tenant, app_id, {"description": "Front desk", "domains": ["a.example"]}
+    )
 
     # Eddie opens the edit form and goes for coffee.
     log_in(page, "eddie")

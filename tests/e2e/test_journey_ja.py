@@ -29,11 +29,11 @@ def page_ja(request, browser, live_server):
 
 def test_a_japanese_editor_edits_an_app_then_switches_to_english(page_ja, portal):
     page = page_ja
-    app = ecl.app_update(
+    app = ecl.app_update_answer(
         portal.tenant,
         ecl.app_list(portal.tenant)[0].id,
         {"description": "受付端末", "domains": ["old.example.jp"], "permissions": ["TURN"]},
-    )
+    ).value
 
     # The login page follows the browser's language.
     page.goto("/login/")

@@ -31,7 +31,7 @@ def test_sign_in_at_the_provider_and_reveal_after_a_fresh_sign_in(
     settings.OIDC_PROVIDER_NAME = "Acme SSO"
     settings.AUTHENTICATION_BACKENDS = [
         *settings.AUTHENTICATION_BACKENDS,
-        "apps_admin.oidc.backend.ProviderBackend",
+        "apps_admin.accounts.oidc.backend.ProviderBackend",
     ]
     GroupRole.objects.create(group="portal-acme-admins", tenant=portal.tenant, role="admin")
     app = ecl.app_list(portal.tenant)[0]

@@ -89,11 +89,11 @@ def test_add_an_app_with_a_wrong_value_then_fixed(page, portal):
 
 
 def test_edit_domains_and_permissions(page, portal):
-    app = ecl.app_update(
+    app = ecl.app_update_answer(
         portal.tenant,
         ecl.app_list(portal.tenant)[0].id,
         {"description": "Front desk", "domains": ["old.example.com"], "permissions": ["TURN"]},
-    )
+    ).value
     log_in(page, "eddie")
     page.goto(portal.app_path(app.id))
     page.get_by_role("link", name="Edit").click()
@@ -111,7 +111,9 @@ def test_edit_domains_and_permissions(page, portal):
 
 
 def test_suspend_and_activate(page, portal):
-    app = ecl.app_update(portal.tenant, ecl.app_list(portal.tenant)[0].id, {"status": "active"})
+    app = ecl.app_update_answer(
+        portal.tenant, ecl.app_list(portal.tenant)[0].id, {"status": "active"}
+    ).value
     log_in(page, "eddie")
     page.goto(portal.app_path(app.id))
     page.get_by_text("Suspend…").click()  # asked first, on the page
@@ -129,7 +131,7 @@ def test_suspend_and_activate(page, portal):
 def test_bulk_suspend(page, portal):
     apps = ecl.app_list(portal.tenant)
     for app in apps:
-        ecl.app_update(portal.tenant, app.id, {"status": "active"})
+        ecl.app_update_answer(portal.tenant, app.id, {"status": "active"})
     log_in(page, "eddie")
     # Select all (a script) and then leave one out.
     page.get_by_role("checkbox", name="Select all apps on this page").check()
@@ -167,9 +169,9 @@ def test_reveal_with_reauthentication(page, portal, emulator_server):
 
 
 def test_renew_the_secret_key(page, portal, emulator_server):
-    app = ecl.app_update(
+    app = ecl.app_update_answer(
         portal.tenant, ecl.app_list(portal.tenant)[0].id, {"permissions": ["PEER_AUTHENTICATION"]}
-    )
+    ).value
     stored = emulator_server.state.tenants[portal.tenant.tenant_id].apps[int(app.id)]
     old = stored.secretkey
     log_in(page, "alice")

@@ -141,7 +141,7 @@ def test_a_create_whose_answer_is_lost_is_outcome_unknown_and_not_resent(tenant,
     emulator.reset_stats()
     fault(emulator, "POST", r"/apps$", action="reset", when="after")
     with pytest.raises(ecl.OutcomeUnknown):
-        ecl.app_create(tenant, {"description": "maybe"})
+        ecl.app_create_answer(tenant, {"description": "maybe"})
     assert calls(emulator, CREATE) == 1
     assert [a.description for a in ecl.app_list(tenant)].count("maybe") == 1
 
@@ -152,7 +152,7 @@ def test_an_update_whose_answer_is_lost_is_retried_because_put_is_idempotent(
 ):
     emulator.reset_stats()
     fault(emulator, "PUT", r"/apps/", action="reset", when="after")
-    updated = ecl.app_update(tenant, app_id, {"description": "twice is fine"})
+    updated = ecl.app_update_answer(tenant, app_id, {"description": "twice is fine"}).value
     assert updated.description == "twice is fine"
     assert calls(emulator, UPDATE) == 2
 
@@ -190,11 +190,11 @@ def test_a_malformed_renewal_answer_is_outcome_unknown(tenant, emulator, app_id)
 
 
 def test_a_missing_app_is_app_not_found_on_every_per_app_call(tenant):
-    for operation in (ecl.app_get, ecl.app_delete, ecl.secretkey_get, ecl.secretkey_renew):
+    for operation in (ecl.app_get, ecl.app_delete_answer, ecl.secretkey_get, ecl.secretkey_renew):
         with pytest.raises(ecl.AppNotFound):
             operation(tenant, "999999")
     with pytest.raises(ecl.AppNotFound):
-        ecl.app_update(tenant, "999999", {"description": "x"})
+        ecl.app_update_answer(tenant, "999999", {"description": "x"})
 
 
 @pytest.mark.parametrize("state", ["suspended", "deleted"])
@@ -218,7 +218,7 @@ def test_a_suspended_or_deleted_tenant_is_tenant_unavailable(tenant, emulator, s
 )
 def test_an_ecl_400_is_invalid_request_with_its_message_and_field(tenant, fields, field):
     with pytest.raises(ecl.InvalidRequest) as raised:
-        ecl.app_create(tenant, fields)
+        ecl.app_create_answer(tenant, fields)
     assert raised.value.field == field
     assert raised.value.upstream_message
 
@@ -276,7 +276,7 @@ def test_a_delete_whose_answer_is_lost_and_whose_retry_finds_nothing_has_succeed
 ):
     emulator.reset_stats()
     fault(emulator, "DELETE", r"/apps/", action="reset", when="after")
-    assert ecl.app_delete(tenant, app_id) is None
+    assert 200 <= ecl.app_delete_answer(tenant, app_id).status < 300  # done, no error
     assert calls(emulator, "DELETE /tenants/{tenant_id}/apps/{app_id}") == 2
     with pytest.raises(ecl.AppNotFound):
         ecl.app_get(tenant, app_id)
@@ -284,4 +284,4 @@ def test_a_delete_whose_answer_is_lost_and_whose_retry_finds_nothing_has_succeed
 
 def test_deleting_a_missing_app_is_still_app_not_found(tenant):
     with pytest.raises(ecl.AppNotFound):
-        ecl.app_delete(tenant, "424242")
+        ecl.app_delete_answer(tenant, "424242")

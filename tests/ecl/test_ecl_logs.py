@@ -35,11 +35,13 @@ def test_no_token_secret_key_or_service_account_key_is_logged(
     credentials = emulator.create_tenant(api_secret=API_SECRET, apps=1)
     tenant = make_tenant(emulator_server, credentials)
 
-    app = ecl.app_create(tenant, {"description": "canary", "permissions": ["RECORDING"]})
+    app = ecl.app_create_answer(
+        tenant, {"description": "canary", "permissions": ["RECORDING"]}
+    ).value
     ecl.app_list(tenant)
     ecl.app_list(tenant, expand=False)
     ecl.app_get(tenant, app.id)
-    ecl.app_update(
+    ecl.app_update_answer(
         tenant,
         app.id,
         {
@@ -50,7 +52,7 @@ def test_no_token_secret_key_or_service_account_key_is_logged(
     secret_keys = [ecl.secretkey_get(tenant, app.id), ecl.secretkey_renew(tenant, app.id)]
     emulator.revoke_tokens()  # a re-authentication is logged too
     ecl.app_get(tenant, app.id)
-    ecl.app_delete(tenant, app.id)
+    ecl.app_delete_answer(tenant, app.id)
     token = cache_token(tenant)
 
     logged = "\n".join(f"{r.name} {r.getMessage()} {r.args!r}" for r in debug_everywhere.records)

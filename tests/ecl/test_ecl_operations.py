@@ -37,10 +37,10 @@ def test_app_list_unexpanded_has_only_id_apikey_and_description(tenant):
 
 
 def test_create_get_update_delete_round_trip(tenant, emulator):
-    created = ecl.app_create(
+    created = ecl.app_create_answer(
         tenant,
         {"description": "Support line", "domains": ["example.com"], "permissions": ["TURN"]},
-    )
+    ).value
     assert created.status == "active"
     assert created.domains == ("example.com",)
     assert created.permissions == ("TURN",)
@@ -49,7 +49,7 @@ def test_create_get_update_delete_round_trip(tenant, emulator):
     fetched = ecl.app_get(tenant, created.id)
     assert fetched == created
 
-    updated = ecl.app_update(
+    updated = ecl.app_update_answer(
         tenant,
         created.id,
         {
@@ -60,7 +60,7 @@ def test_create_get_update_delete_round_trip(tenant, emulator):
             "recording_bucket_name": "acme-recordings",
             "recording_service_account_key": '{"type":"service_account"}',
         },
-    )
+    ).value
     assert updated.id == created.id
     assert updated.description == "Support line (new)"
     assert updated.domains == ("a.example.com", "localhost")
@@ -69,7 +69,7 @@ def test_create_get_update_delete_round_trip(tenant, emulator):
     assert updated.recording_status == "active"
     assert updated.recording_bucket == "acme-recordings"
 
-    ecl.app_delete(tenant, created.id)
+    ecl.app_delete_answer(tenant, created.id)
     with pytest.raises(ecl.AppNotFound):
         ecl.app_get(tenant, created.id)
     assert calls(emulator, "DELETE /tenants/{tenant_id}/apps/{app_id}") == 1
@@ -87,7 +87,7 @@ def test_each_operation_makes_exactly_one_upstream_call_and_one_token_request(te
     emulator.reset_stats()
     app = ecl.app_list(tenant)[0]
     ecl.app_get(tenant, app.id)
-    ecl.app_update(tenant, app.id, {"description": "x"})
+    ecl.app_update_answer(tenant, app.id, {"description": "x"})
     ecl.secretkey_get(tenant, app.id)
     ecl.secretkey_renew(tenant, app.id)
     stats = emulator.stats()

@@ -18,9 +18,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from apps_admin import api_tokens
+from apps_admin.accounts import api_tokens
+from apps_admin.accounts.oidc import backend as oidc_backend
 from apps_admin.models import ApiToken, AuditEvent, GroupRole, Membership, ProviderIdentity, Tenant
-from apps_admin.oidc import backend as oidc_backend
 from tests.oidc.conftest import CLIENT_ID, CLIENT_SECRET, PASSWORD, default_config
 from tests.oidc.provider_process import OidcProvider
 from tests.oidc.test_provider import forms
@@ -51,7 +51,7 @@ def portal(oidc: OidcProvider, settings) -> OidcProvider:
     settings.OIDC_GROUP_ROLES = f"portal-acme-viewers={TENANT_ID}:viewer"
     settings.AUTHENTICATION_BACKENDS = [
         *settings.AUTHENTICATION_BACKENDS,
-        "apps_admin.oidc.backend.ProviderBackend",
+        "apps_admin.accounts.oidc.backend.ProviderBackend",
     ]
     return oidc
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from apps_admin import api_tokens
+from apps_admin.accounts import api_tokens
 from apps_admin.models import ApiToken, AuditEvent
 from tests.helpers import login
 

@@ -7,7 +7,7 @@ import pytest
 from apps_admin.ecl.types import App, MonthCounts, Recording
 from apps_admin.pages import app_table, paging, usage_chart
 from apps_admin.pages.app_table import Months, Query
-from apps_admin.usage_report import Usage
+from apps_admin.usage.report import Usage
 
 
 def make_app(app_id, description="", **fields) -> App:
@@ -240,3 +240,15 @@ def test_harmless_text_is_left_as_it_is():
     plain = make_app(1, "Front desk", domains=("a.example",), permissions=("TURN",))
     _header, row = list(app_table.app_csv_rows([plain], Months.of([plain])))
     assert row[1:6] == ["Front desk", plain.apikey, "active", "TURN", "a.example"]
+
+
+@pytest.mark.parametrize(
+    "django_format", ["Y-m-d H:i", "Y/m/d H:i:s", "N j, Y, P", r"Y-m-d \a\t H:i"]
+)
+def test_the_rows_write_a_time_as_djangos_date_format_would(django_format):
+    from django.utils import dateformat
+
+    from apps_admin.pages.app_rows import time_writer
+
+    for moment in (datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), datetime(2023, 12, 31, 23, 59)):
+        assert time_writer(django_format)(moment) == dateformat.format(moment, django_format)

@@ -84,7 +84,7 @@ def test_an_app_page_shows_only_the_controls_the_role_can_use(
     client_as, tenant, actor, shown, hidden
 ):
     app_id = ecl.app_list(tenant)[0].id
-    ecl.app_update(tenant, app_id, {"status": "active"})
+    ecl.app_update_answer(tenant, app_id, {"status": "active"})
     html = client_as(actor).get(f"/tenants/{tenant.tenant_id}/apps/{app_id}/").content.decode()
     for words in shown:
         assert f">{words}" in html, words

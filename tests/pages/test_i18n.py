@@ -299,9 +299,11 @@ def japanese_apps(tenant) -> list[ecl.App]:
     """The tenant's apps with Japanese data, so that only the portal's own words are English;
     the first has no description (its pages are titled by the portal)."""
     apps = ecl.app_list(tenant)
-    ecl.app_update(tenant, apps[0].id, {"description": "", "permissions": ["RECORDING"]})
-    ecl.app_update(tenant, apps[1].id, {"description": "受付端末", "status": "suspended"})
-    ecl.app_update(tenant, apps[2].id, {"description": "本社会議室", "domains": ["example.jp"]})
+    ecl.app_update_answer(tenant, apps[0].id, {"description": "", "permissions": ["RECORDING"]})
+    ecl.app_update_answer(tenant, apps[1].id, {"description": "受付端末", "status": "suspended"})
+    ecl.app_update_answer(
+        tenant, apps[2].id, {"description": "本社会議室", "domains": ["example.jp"]}
+    )
     return ecl.app_list(tenant, expand=True)
 
 

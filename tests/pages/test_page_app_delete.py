@@ -17,9 +17,9 @@ def url(tenant, app_id) -> str:
 
 @pytest.fixture
 def app(tenant) -> ecl.App:
-    return ecl.app_update(
+    return ecl.app_update_answer(
         tenant, ecl.app_list(tenant)[0].id, {"description": "Old line", "domains": ["a.example"]}
-    )
+    ).value
 
 
 def test_the_confirmation_names_what_breaks_with_one_upstream_call(
@@ -73,7 +73,7 @@ def test_ecl_down_during_delete_says_nothing_changed_and_audits(client_as, tenan
 
 
 def test_deleting_an_app_that_is_already_gone_is_a_404_page(client_as, tenant, app):
-    ecl.app_delete(tenant, app.id)
+    ecl.app_delete_answer(tenant, app.id)
     response = client_as("editor").post(url(tenant, app.id), {"app_id": app.id})
     assert response.status_code == 404
     assert AuditEvent.objects.get(action="app.delete").outcome == "AppNotFound"

@@ -25,7 +25,7 @@ def calls(emulator, key: str) -> int:
 
 @pytest.fixture
 def app(tenant) -> ecl.App:
-    return ecl.app_update(
+    return ecl.app_update_answer(
         tenant,
         ecl.app_list(tenant)[0].id,
         {
@@ -34,7 +34,7 @@ def app(tenant) -> ecl.App:
             "permissions": ["TURN", "PEER_AUTHENTICATION"],
             "status": "active",
         },
-    )
+    ).value
 
 
 def test_viewer_sees_every_field_with_one_upstream_call(client_as, tenant, app, emulator):
@@ -131,7 +131,7 @@ def test_suspend_is_asked_first_on_the_page_and_nothing_changes_until_yes(
 
 
 def test_activate_makes_the_app_active_again(client_as, tenant, app):
-    ecl.app_update(tenant, app.id, {"status": "suspended"})
+    ecl.app_update_answer(tenant, app.id, {"status": "suspended"})
     client = client_as("editor")
     response = client.post(url(tenant, app.id, "status/"), {"status": "active"})
     assert response.status_code == 302
@@ -221,7 +221,9 @@ def test_a_suspended_tenant_is_a_403_page(client_as, tenant, app, emulator):
 
 
 def test_an_app_without_usage_says_so_instead_of_empty_charts(client_as, tenant):
-    app = ecl.app_create(tenant, {"description": "Unused"})  # ECL reports months of zeros
+    app = ecl.app_create_answer(
+        tenant, {"description": "Unused"}
+    ).value  # ECL reports months of zeros
     assert app.usage and not any(m.signaling or m.turn or m.sfu for m in app.usage)
     html = client_as("viewer").get(url(tenant, app.id)).content.decode()
     assert "No usage yet: neither ECL nor the portal's record has any" in html

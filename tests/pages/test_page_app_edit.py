@@ -52,7 +52,7 @@ def as_submitted(response) -> dict:
 
 @pytest.fixture
 def app(tenant) -> ecl.App:
-    return ecl.app_update(
+    return ecl.app_update_answer(
         tenant,
         ecl.app_list(tenant)[0].id,
         {
@@ -63,7 +63,7 @@ def app(tenant) -> ecl.App:
             "recording_bucket_name": "acme-recordings",
             "recording_service_account_key": KEY_TEXT,
         },
-    )
+    ).value
 
 
 @pytest.fixture
@@ -183,8 +183,8 @@ def test_changing_only_the_status_in_the_form_is_audited_as_suspend(editor, tena
 
 def test_a_colleagues_change_to_another_field_survives(editor, tenant, app, emulator):
     data = opened(editor, tenant, app.id)
-    ecl.app_update(tenant, app.id, {"domains": ["example.com", "b.example.com"]})
-    ecl.app_update(tenant, app.id, {"permissions": ["TURN", "SFU"]})
+    ecl.app_update_answer(tenant, app.id, {"domains": ["example.com", "b.example.com"]})
+    ecl.app_update_answer(tenant, app.id, {"permissions": ["TURN", "SFU"]})
     emulator.clear_requests()
     response = editor.post(edit_url(tenant, app.id), {**data, "description": "Mine"})
     assert response.status_code == 302
@@ -199,7 +199,7 @@ def test_a_colleagues_change_to_the_same_field_is_asked_about_and_nothing_is_wri
     editor, tenant, app, emulator
 ):
     data = opened(editor, tenant, app.id)
-    ecl.app_update(tenant, app.id, {"description": "Theirs"})
+    ecl.app_update_answer(tenant, app.id, {"description": "Theirs"})
     emulator.reset_stats()
     response = editor.post(
         edit_url(tenant, app.id),
@@ -224,7 +224,7 @@ def test_a_colleagues_change_to_the_same_field_is_asked_about_and_nothing_is_wri
 
 def test_after_a_conflict_the_user_keeps_their_value(editor, tenant, app, emulator):
     data = opened(editor, tenant, app.id)
-    ecl.app_update(tenant, app.id, {"description": "Theirs"})
+    ecl.app_update_answer(tenant, app.id, {"description": "Theirs"})
     asked = editor.post(edit_url(tenant, app.id), {**data, "description": "Mine"})
     emulator.clear_requests()
     again = as_submitted(asked)
@@ -240,7 +240,7 @@ def test_after_a_conflict_the_other_fields_show_ecls_values_and_are_not_undone(
     editor, tenant, app, emulator
 ):
     data = opened(editor, tenant, app.id)
-    ecl.app_update(tenant, app.id, {"description": "Theirs", "domains": ["their.example"]})
+    ecl.app_update_answer(tenant, app.id, {"description": "Theirs", "domains": ["their.example"]})
     asked = editor.post(edit_url(tenant, app.id), {**data, "description": "Mine"})
     assert "their.example</textarea>" in asked.content.decode()
     emulator.clear_requests()
@@ -252,7 +252,7 @@ def test_after_a_conflict_the_other_fields_show_ecls_values_and_are_not_undone(
 
 def test_after_a_conflict_the_user_takes_the_value_at_ecl(editor, tenant, app, emulator):
     data = opened(editor, tenant, app.id)
-    ecl.app_update(tenant, app.id, {"description": "Theirs"})
+    ecl.app_update_answer(tenant, app.id, {"description": "Theirs"})
     asked = editor.post(
         edit_url(tenant, app.id), {**data, "description": "Mine", "status": "suspended"}
     )
@@ -269,7 +269,7 @@ def test_after_a_conflict_a_save_without_a_choice_asks_again_and_writes_nothing(
     editor, tenant, app, emulator
 ):
     data = opened(editor, tenant, app.id)
-    ecl.app_update(tenant, app.id, {"description": "Theirs"})
+    ecl.app_update_answer(tenant, app.id, {"description": "Theirs"})
     asked = editor.post(edit_url(tenant, app.id), {**data, "description": "Mine"})
     emulator.reset_stats()
     response = editor.post(edit_url(tenant, app.id), as_submitted(asked))
@@ -282,7 +282,7 @@ def test_after_a_conflict_a_save_without_a_choice_asks_again_and_writes_nothing(
 
 def test_a_colleague_making_the_same_change_is_not_a_conflict(editor, tenant, app, emulator):
     data = opened(editor, tenant, app.id)
-    ecl.app_update(tenant, app.id, {"description": "Same"})
+    ecl.app_update_answer(tenant, app.id, {"description": "Same"})
     emulator.reset_stats()
     response = editor.post(edit_url(tenant, app.id), {**data, "description": "Same"})
     assert response.status_code == 302
@@ -294,7 +294,7 @@ def test_a_form_without_a_usable_snapshot_asks_about_every_difference(
     editor, tenant, app, emulator
 ):
     data = opened(editor, tenant, app.id)
-    ecl.app_update(tenant, app.id, {"domains": ["colleague.example.com"]})
+    ecl.app_update_answer(tenant, app.id, {"domains": ["colleague.example.com"]})
     emulator.reset_stats()
     response = editor.post(
         edit_url(tenant, app.id), {**data, "description": "Mine", "snapshot": "forged:value"}
@@ -432,7 +432,7 @@ def test_editing_a_missing_app_is_a_404_page(editor, tenant):
 
 def test_saving_a_deleted_app_keeps_the_input_and_says_so(editor, tenant, app):
     data = opened(editor, tenant, app.id)
-    ecl.app_delete(tenant, app.id)
+    ecl.app_delete_answer(tenant, app.id)
     response = editor.post(edit_url(tenant, app.id), {**data, "description": "Lost?"})
     assert response.status_code == 404
     html = response.content.decode()

@@ -163,7 +163,7 @@ def test_an_empty_tenant_shows_how_to_add_the_first_app(client_as, tenant):
     from apps_admin import ecl
 
     for app in ecl.app_list(tenant):
-        ecl.app_delete(tenant, app.id)
+        ecl.app_delete_answer(tenant, app.id)
     html = client_as("editor").get(url(tenant)).content.decode()
     assert "This tenant has no apps yet" in html
     assert "Add your first app" in html
@@ -288,7 +288,7 @@ def test_csv_export_follows_the_search_and_makes_one_call(client_as, tenant, emu
 def test_csv_cells_cannot_run_as_spreadsheet_formulas(client_as, tenant):
     from apps_admin import ecl
 
-    ecl.app_create(tenant, {"description": '=HYPERLINK("http://evil")'})
+    ecl.app_create_answer(tenant, {"description": '=HYPERLINK("http://evil")'})
     body = client_as("viewer").get(url(tenant, "export.csv")).content.decode()
     assert "'=HYPERLINK" in body
 
@@ -327,3 +327,26 @@ def test_the_export_comes_plain_and_for_excel(client_as, tenant):
     assert "-excel.csv" in excel["Content-Disposition"]
     listing = client.get(url(tenant)).content.decode()
     assert "CSV for Excel" in listing and "export.csv?for=excel" in listing
+
+
+def test_hostile_values_of_an_app_are_shown_escaped_in_its_row(client_as, tenant, emulator):
+    """What another ECL client wrote is text on the page, never markup: the description, the
+    domains, the permissions, the status and the API key, in every cell and attribute."""
+    emulator.plant_app(
+        tenant.tenant_id,
+        description='<script>alert("owned")</script>',
+        domains=["<img src=x onerror=alert(1)>.example", "b.example"],
+        permissions=["<b>TURN</b>"],
+        status="<i>frozen</i>",
+        raw={"apikey": "\"'><svg onload=alert(2)>"},
+    )
+    html = client_as("editor").get(url(tenant)).content.decode()
+    [row] = [r for r in re.findall(r"<tr[ >].*?</tr>", html, re.S) if "owned" in r]
+    for markup in ("<script", "<img", "<b>", "<i>", "<svg", "\"'>"):
+        assert markup not in row
+    assert "&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;</a>" in row
+    assert 'aria-label="Select &lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;"' in row
+    assert 'title="&lt;img src=x onerror=alert(1)&gt;.example, b.example"' in row
+    assert '<span class="tag">&lt;b&gt;TURN&lt;/b&gt;</span>' in row
+    assert '<span class="badge status-&lt;i&gt;frozen&lt;/i&gt;">' in row
+    assert 'data-copy="&quot;&#x27;&gt;&lt;svg onload=alert(2)&gt;"' in row

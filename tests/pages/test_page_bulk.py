@@ -23,7 +23,7 @@ def calls(emulator, key: str) -> int:
 @pytest.fixture
 def ids(tenant) -> list[str]:
     for app in ecl.app_list(tenant):
-        ecl.app_update(tenant, app.id, {"status": "active"})
+        ecl.app_update_answer(tenant, app.id, {"status": "active"})
     return [app.id for app in ecl.app_list(tenant)]
 
 
@@ -60,14 +60,14 @@ def test_bulk_suspend_is_one_call_per_app_and_one_summary(client_as, tenant, ids
 
 def test_bulk_activate(client_as, tenant, ids):
     for app_id in ids:
-        ecl.app_update(tenant, app_id, {"status": "suspended"})
+        ecl.app_update_answer(tenant, app_id, {"status": "suspended"})
     client_as("editor").post(url(tenant), {"action": "activate", "app": ids, "confirm": "yes"})
     assert all(ecl.app_get(tenant, i).status == "active" for i in ids)
 
 
 def test_bulk_delete_says_what_failed_and_why(client_as, tenant, ids, emulator):
     client = client_as("editor")
-    ecl.app_delete(tenant, ids[1])
+    ecl.app_delete_answer(tenant, ids[1])
     emulator.reset_stats()
     response = client.post(url(tenant), {"action": "delete", "app": ids, "confirm": "yes"})
     assert calls(emulator, DELETE_APP) == 3
@@ -83,7 +83,7 @@ def test_bulk_delete_says_what_failed_and_why(client_as, tenant, ids, emulator):
 
 
 def test_the_confirmation_leaves_out_apps_no_longer_at_ecl(client_as, tenant, ids):
-    ecl.app_delete(tenant, ids[0])
+    ecl.app_delete_answer(tenant, ids[0])
     html = client_as("editor").post(url(tenant), {"action": "delete", "app": ids}).content.decode()
     assert "No longer at ECL, so left out: " + ids[0] in html
     assert f'name="app" value="{ids[0]}"' not in html
@@ -155,7 +155,7 @@ def test_bulk_delete_counts_a_204_as_done(client_as, tenant, ids, emulator):
 @pytest.mark.slow  # waits out its budget
 @override_settings(ECL_CALL_BUDGET=1.5, ECL_CONNECT_TIMEOUT=0.5)
 def test_bulk_stops_starting_calls_when_its_budget_runs_out(client_as, tenant, emulator_server):
-    ids = [ecl.app_create(tenant, {"description": f"App {n}"}).id for n in range(12)]
+    ids = [ecl.app_create_answer(tenant, {"description": f"App {n}"}).value.id for n in range(12)]
     emulator = emulator_server.control
     client = client_as("editor")
     client.get(f"/tenants/{tenant.tenant_id}/apps/")  # a token first

@@ -141,7 +141,7 @@ def test_reveal_refuses_other_methods(admin, tenant, app_id):
 
 
 def test_regenerate_warns_and_asks_for_confirmation(admin, tenant, app_id, emulator):
-    ecl.app_update(tenant, app_id, {"permissions": ["PEER_AUTHENTICATION"]})
+    ecl.app_update_answer(tenant, app_id, {"permissions": ["PEER_AUTHENTICATION"]})
     before = ecl.secretkey_get(tenant, app_id)
     emulator.reset_stats()
     response = admin.get(renew_url(tenant, app_id))

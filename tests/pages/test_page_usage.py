@@ -13,9 +13,10 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apps_admin import ecl, usage_history
+from apps_admin import ecl
 from apps_admin.models import UsageMonth
 from apps_admin.pages.usage_chart import amount
+from apps_admin.usage import history
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,7 @@ def cells(response, app_id: str) -> list[str]:
 def november(tenant, emulator):
     """ECL's clock in November 2026 (it reports October and November), recorded once."""
     emulator.set_config(now=NOVEMBER)
-    usage_history.record(tenant)
+    history.record(tenant)
     return {app.id: app for app in ecl.app_list(tenant)}
 
 
@@ -105,7 +106,7 @@ def test_the_history_is_aggregated_once_per_recording(client_as, tenant, novembe
     assert october == amount(before)
 
     recorded.filter(app_id="1000").update(turn=F("turn") + 1000)  # final: a run keeps the larger
-    usage_history.record(tenant)
+    history.record(tenant)
     queries, october = _viewed(client, tenant)
     assert queries == 3 and october == amount(before + 1000)
 
@@ -113,7 +114,7 @@ def test_the_history_is_aggregated_once_per_recording(client_as, tenant, novembe
 def test_the_page_says_when_the_history_was_last_recorded(client_as, tenant, emulator):
     client = client_as("viewer")
     assert 'id="last-recorded"' not in client.get(url(tenant), AUTUMN).content.decode()
-    usage_history.record(tenant)
+    history.record(tenant)
     tenant.refresh_from_db()
     html = client.get(url(tenant), AUTUMN).content.decode()
     shown = re.search(r'<p class="help" id="last-recorded">([^<]*)</p>', html).group(1)
@@ -166,8 +167,7 @@ def test_by_default_the_last_12_months_this_one_included(client_as, tenant):
     response = client_as("viewer").get(url(tenant))
     this_month = timezone.localdate().replace(day=1)
     expected = [
-        usage_history.month_key(usage_history.add_months(this_month, -back))
-        for back in range(11, -1, -1)
+        history.month_key(history.add_months(this_month, -back)) for back in range(11, -1, -1)
     ]
     assert month_headers(response) == expected
 
@@ -214,7 +214,7 @@ def test_the_month_under_way_is_live_from_ecl(client_as, tenant, emulator, novem
 
 
 def test_a_deleted_app_is_listed_and_marked_deleted(client_as, tenant, november):
-    ecl.app_delete(tenant, "1001")
+    ecl.app_delete_answer(tenant, "1001")
     response = client_as("viewer").get(url(tenant), AUTUMN)
     assert sorted(row_ids(response)) == sorted(november)
     html = response.content.decode()
@@ -258,7 +258,7 @@ def test_the_csv_has_one_row_per_app_and_month_and_no_secret(client_as, tenant, 
 
 
 def test_a_description_a_spreadsheet_would_run_is_quoted_in_the_csv(client_as, tenant, emulator):
-    ecl.app_create(tenant, {"description": '=HYPERLINK("http://evil")'})
+    ecl.app_create_answer(tenant, {"description": '=HYPERLINK("http://evil")'})
     rows = list(
         csv.reader(io.StringIO(client_as("viewer").get(url(tenant, "export.csv")).content.decode()))
     )
@@ -319,7 +319,7 @@ def test_a_suspended_tenant_is_a_403_page(client_as, tenant, emulator):
 
 
 def test_month_range_reads_either_end_alone():
-    from apps_admin.usage_report import month_range
+    from apps_admin.usage.report import month_range
 
     today = date(2026, 12, 1)
     assert month_range(None, None, today) == (date(2026, 1, 1), date(2026, 12, 1))

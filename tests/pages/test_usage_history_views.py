@@ -10,8 +10,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps_admin import ecl, usage_history
+from apps_admin import ecl
 from apps_admin.models import Membership, UsageMonth
+from apps_admin.usage import history
 from tests.helpers import make_tenant, token_client
 
 pytestmark = pytest.mark.django_db
@@ -33,9 +34,9 @@ def test_a_month_later_the_page_the_csv_and_the_api_show_three_months(
     client_as, tenant, users, emulator
 ):
     emulator.set_config(now=NOVEMBER)
-    usage_history.record(tenant)
+    history.record(tenant)
     emulator.set_config(now=DECEMBER)
-    usage_history.record(tenant)
+    history.record(tenant)
     apps = {app.id: app for app in ecl.app_list(tenant)}
     october = UsageMonth.objects.get(tenant=tenant, app_id="1000", month=date(2026, 10, 1))
     client = client_as("viewer")
@@ -90,7 +91,7 @@ def test_a_month_later_the_page_the_csv_and_the_api_show_three_months(
     # A fourth run changes nothing anyone sees.
     fields = ("app_id", "month", "signaling", "turn", "sfu", "final", "description")
     before = list(UsageMonth.objects.order_by("pk").values_list(*fields))
-    usage_history.record(tenant)
+    history.record(tenant)
     assert list(UsageMonth.objects.order_by("pk").values_list(*fields)) == before
     assert token_client(users["viewer"], "read").get(api_url(tenant), RANGE).json() == body
 
@@ -99,8 +100,8 @@ def test_the_api_marks_deleted_apps_and_answers_wrong_months_with_a_400(
     client_as, tenant, users, emulator
 ):
     emulator.set_config(now=NOVEMBER)
-    usage_history.record(tenant)
-    ecl.app_delete(tenant, "1002")
+    history.record(tenant)
+    ecl.app_delete_answer(tenant, "1002")
     client = token_client(users["viewer"], "read")
     body = client.get(api_url(tenant), {"from": "2026-10", "to": "2026-11"}).json()
     assert {a["id"]: a["deleted"] for a in body["apps"]} == {
@@ -131,7 +132,7 @@ def test_the_api_is_in_the_schema(client_as):
 def test_an_app_page_shows_up_to_twelve_months(client_as, tenant, emulator):
     for month in range(1, 13):
         emulator.set_config(now=f"2026-{month:02d}-15T12:00:00+09:00")
-        usage_history.record(tenant)
+        history.record(tenant)
     html = client_as("viewer").get(f"/tenants/{tenant.tenant_id}/apps/1000/").content.decode()
     table = html.split('class="portal-table usage-table"')[1].split("</table>")[0]
     assert re.findall(r'<th scope="row">(\d{4}-\d\d)', table) == [
@@ -193,8 +194,8 @@ def test_page_and_api_take_the_same_queries_for_3_apps_and_for_10000(
     # An app's page reads its own months only.
     with CaptureQueriesContext(connection) as captured:
         client.get(f"/tenants/{big.tenant_id}/apps/1000/")
-    [history] = [q["sql"] for q in captured if "usagemonth" in q["sql"]]
-    assert "app_id" in history.split("WHERE")[1]
+    [months_query] = [q["sql"] for q in captured if "usagemonth" in q["sql"]]
+    assert "app_id" in months_query.split("WHERE")[1]
     body = api.get(api_url(big), year).json()
     assert len(body["apps"]) == 10_002 and sum(a["deleted"] for a in body["apps"]) == 2
     page = client.get(page_url(big), {**year, "o": "-total"}).content.decode()

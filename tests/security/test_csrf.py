@@ -6,7 +6,7 @@ import json
 import pytest
 from django.test import Client
 
-from apps_admin import reauth
+from apps_admin.accounts import reauth
 from tests.helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db

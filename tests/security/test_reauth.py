@@ -6,7 +6,7 @@ import time
 import pytest
 from django.test import RequestFactory, override_settings
 
-from apps_admin import reauth
+from apps_admin.accounts import reauth
 from apps_admin.models import AuditEvent
 from tests.helpers import PASSWORD
 

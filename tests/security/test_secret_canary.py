@@ -11,7 +11,8 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from apps_admin import ecl, reauth
+from apps_admin import ecl
+from apps_admin.accounts import reauth
 from apps_admin.ecl import tokens
 from apps_admin.models import ApiToken, AuditEvent
 from tests.helpers import app_id_in, make_tenant

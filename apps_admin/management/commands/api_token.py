@@ -6,7 +6,8 @@ The token is printed alone on the last line of stdout, for scripts: `... | tail 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from apps_admin import api_tokens, audit
+from apps_admin import audit
+from apps_admin.accounts import api_tokens
 from apps_admin.models import TOKEN_DAYS_DEFAULT, TOKEN_DAYS_MAX, TokenScope
 
 

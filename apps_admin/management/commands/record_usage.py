@@ -5,10 +5,11 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps_admin import ecl, usage_history
+from apps_admin import ecl
 from apps_admin.models import Tenant
+from apps_admin.usage import history
 
-logger = logging.getLogger("apps_admin.usage_history")
+logger = logging.getLogger("apps_admin.usage.history")
 
 
 class Command(BaseCommand):
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         for each in tenants:
             started = time.perf_counter()
             try:
-                recorded = usage_history.record(each)
+                recorded = history.record(each)
             except ecl.ECLError as error:
                 failed += 1
                 logger.warning(

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from apps_admin import ecl
 from apps_admin.models import Tenant, UsageMonth
-from apps_admin.usage_history import METRICS, add_months, month_of, months_between
+from apps_admin.usage.history import METRICS, add_months, month_of, months_between
 
 # What the page's table shows per month: TURN and SFU are billed (by the gigabyte), so their
 # sum comes first.

@@ -1,5 +1,5 @@
 """A year and more of every app's usage, kept by the portal: recording what ECL reports (the
-current and the previous month) in `UsageMonth`; usage_report.py reads it back.
+current and the previous month) in `UsageMonth`; report.py reads it back.
 
 Recording is one expanded list call per tenant and one upsert of every month it reports, keyed
 on (tenant, app, month) so that the database decides when two hosts record at once. A month is

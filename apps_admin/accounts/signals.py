@@ -6,7 +6,8 @@ from django.contrib.auth.signals import user_login_failed
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
-from apps_admin import api_tokens, audit, login_ceiling
+from apps_admin import audit
+from apps_admin.accounts import api_tokens, login_ceiling
 
 
 @receiver(user_login_failed)

@@ -14,33 +14,21 @@ from django.contrib.auth.views import LoginView, LogoutView
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
-from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
-from apps_admin import audit, reauth
-from apps_admin.oidc import provider
+from apps_admin import audit
+from apps_admin.accounts import reauth
+from apps_admin.accounts.oidc import provider
+from apps_admin.accounts.oidc.provider_users import enabled, is_provider_user
 
 logger = logging.getLogger(__name__)
 
 FRESH_KEY = "oidc_fresh"  # the session's pending fresh sign-in: {"user": pk, "next": path}
 SIGNED_IN_KEY = "oidc_signed_in"  # the session was signed in through the provider
-
-
-def enabled() -> bool:
-    return settings.OIDC_ENABLED
-
-
-def is_provider_user(user: Any) -> bool:
-    """The user signs in through the provider (no password of the portal's)."""
-    return enabled() and user.is_authenticated and hasattr(user, "provider_identity")
-
-
-def fresh_sign_in_url(next_path: str) -> str:
-    return reverse("apps_admin:oidc_start") + "?" + urlencode({"next": next_path, "fresh": "1"})
 
 
 class PortalLoginView(LoginView):

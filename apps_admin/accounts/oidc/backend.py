@@ -17,8 +17,8 @@ from django.utils import timezone
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from apps_admin import audit
+from apps_admin.accounts.oidc import groups, provider
 from apps_admin.models import ProviderIdentity
-from apps_admin.oidc import groups, provider
 
 logger = logging.getLogger(__name__)
 LEEWAY = 30  # seconds of clock difference allowed with the provider

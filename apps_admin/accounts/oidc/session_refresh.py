@@ -17,7 +17,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from mozilla_django_oidc.middleware import SessionRefresh
 
-from apps_admin.oidc import provider
+from apps_admin.accounts.oidc import provider
 
 logger = logging.getLogger(__name__)
 

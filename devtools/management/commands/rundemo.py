@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from apps_admin import usage_history
 from apps_admin.models import Tenant
+from apps_admin.usage import history
 from ecl_emulator.control import EmulatorControl
 
 
@@ -103,12 +103,12 @@ def _record_a_year(demo: dict[str, str]) -> None:
     this_month = timezone.localdate().replace(day=1)
     try:
         for back in range(11, 0, -1):
-            month = usage_history.add_months(this_month, -back)
+            month = history.add_months(this_month, -back)
             control.set_config(now=f"{month:%Y-%m}-15T12:00:00+09:00")
-            usage_history.record(tenant)
+            history.record(tenant)
     finally:
         control.set_config(now=None)
-    usage_history.record(tenant)
+    history.record(tenant)
 
 
 def _allow(origin: str) -> None:
