@@ -44,6 +44,11 @@ def _submit_empty_add_form(page) -> None:
     page.wait_for_load_state()
 
 
+def _wait_for_the_operations(page) -> None:
+    """Swagger UI draws the operations after fetching the schema, after the page's load."""
+    page.wait_for_selector(".opblock")
+
+
 SCREENS: list[Screen] = [
     Screen("login", lambda p: "/login/", anonymous=True),
     Screen("home", lambda p: "/"),
@@ -62,7 +67,7 @@ SCREENS: list[Screen] = [
     Screen("403", lambda p: f"/tenants/{p.other}/apps/{p.other_app}/edit/"),
     Screen("404", lambda p: "/no-such-page/"),
     Screen("browsable api", lambda p: f"/api/tenants/{p.tenant}/apps/{p.app}"),
-    Screen("api docs", lambda p: "/api/docs/"),
+    Screen("api docs", lambda p: "/api/docs/", _wait_for_the_operations),
 ]
 
 
