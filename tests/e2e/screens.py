@@ -53,7 +53,7 @@ SCREENS: list[Screen] = [
     Screen("login", lambda p: "/login/", anonymous=True),
     Screen("home", lambda p: "/"),
     Screen("apps", lambda p: f"/tenants/{p.tenant}/apps/"),
-    Screen("apps page 2", lambda p: f"/tenants/{p.tenant}/apps/?p=2&n=25"),
+    Screen("apps page 2", lambda p: f"/tenants/{p.tenant}/apps/?page=2&n=25"),
     Screen("app", lambda p: f"/tenants/{p.tenant}/apps/{p.app}/"),
     Screen("add", lambda p: f"/tenants/{p.tenant}/apps/new/"),
     Screen("add, an error", lambda p: f"/tenants/{p.tenant}/apps/new/", _submit_empty_add_form),
