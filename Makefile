@@ -40,11 +40,17 @@ $(OIDC_PROVIDER)/node_modules: $(OIDC_PROVIDER)/package-lock.json
 		npm ci --prefix $(OIDC_PROVIDER) --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: the tests with the OpenID provider will be skipped"; fi
 
+AXE := tests/e2e/axe
+$(AXE)/node_modules: $(AXE)/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix $(AXE) --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the accessibility check (axe-core) will be skipped"; fi
+
 # Test processes (pytest-xdist), each with its own emulator, database, cache keys and browser:
 # `auto` is one per core; `make test N=1` runs in one process.
 N ?= auto
 PYTEST := $(VENV)/bin/pytest -n $(N) --dist loadgroup
-test: $(VENV)/.dev $(OIDC_PROVIDER)/node_modules ## Run the whole test suite
+test: $(VENV)/.dev $(OIDC_PROVIDER)/node_modules $(AXE)/node_modules ## Run the whole test suite
 	$(PYTEST)
 
 test-fast: $(VENV)/.dev ## Run the suite without the tests marked slow: under a minute

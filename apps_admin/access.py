@@ -100,7 +100,7 @@ def tenant_for(request: HttpRequest, tenant_id: str, needed: Role) -> tuple[Tena
         raise Http404(NOT_FOUND)
     tenant, role = found
     if not role.allows(needed):
-        _record_denial(request, tenant_id=tenant.tenant_id)
+        _record_denial(request, tenant_id=tenant.tenant_id, role=role, needed=needed)
         raise RoleTooLow(tenant, role, needed)
     return tenant, role
 
@@ -108,15 +108,24 @@ def tenant_for(request: HttpRequest, tenant_id: str, needed: Role) -> tuple[Tena
 DENIAL_INTERVAL = 600  # seconds: one access.denied event per person and tenant in this time
 
 
-def _record_denial(request: HttpRequest, *, tenant_id: str) -> None:
+def _record_denial(
+    request: HttpRequest, *, tenant_id: str, role: Role | None = None, needed: Role | None = None
+) -> None:
     """Audit a refusal, at most once per person (or address) and tenant per DENIAL_INTERVAL,
     counted in the shared cache: nobody can fill a tenant's log, or the global one, by
     asking again and again. A refusal in a tenant the person is not a member of goes to the
-    global log (superusers), never to that tenant's."""
+    global log (superusers), never to that tenant's. The event says what was tried (method
+    and path, never the query string) and, for a member, their role and the one needed."""
     user = getattr(request, "user", None)
     who = str(user.pk) if user is not None and user.is_authenticated else client_ip(request)
     if cache.add(f"audit:denied:{who}:{tenant_id or '-'}", 1, timeout=DENIAL_INTERVAL):
-        audit.record(request, "access.denied", outcome="denied", tenant_id=tenant_id)
+        tried = "".join(c for c in f"{request.method} {request.path}" if c.isprintable())
+        changes = {"tried": {"from": None, "to": tried[:200]}}
+        if role is not None and needed is not None:
+            changes["role"] = {"from": role.value, "to": needed.value}
+        audit.record(
+            request, "access.denied", outcome="denied", tenant_id=tenant_id, changes=changes
+        )
 
 
 def tenant_view(needed: Role) -> Callable:

@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps_admin.middleware.NoStoreForSignedInMiddleware",
     "apps_admin.pages.middleware.MethodNotAllowedPageMiddleware",
+    "apps_admin.pages.middleware.NotFoundPageInDebugMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Checks a provider's session again after SESSION_IDLE_TIMEOUT; a no-op without OIDC_ISSUER.
     "apps_admin.accounts.oidc.session_refresh.ProviderSessionRefresh",
@@ -281,6 +282,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # Without deep links, each operation's summary is one button with no link inside it (a
+    # link inside a button is out of reach of keyboards and screen readers).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,

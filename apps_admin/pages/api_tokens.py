@@ -65,7 +65,7 @@ class NewTokenForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def api_tokens(request: SignedInRequest) -> HttpResponse:
     if request.method == "GET":
-        return _page(request, NewTokenForm())
+        return _page(request, NewTokenForm(), confirm_revoke=request.GET.get("revoke", ""))
     action = request.POST.get("action")
     if action == "create":
         return _create(request)
@@ -85,14 +85,25 @@ def _create(request: SignedInRequest) -> HttpResponse:
     return _page(request, NewTokenForm(), new_token=text, new=token)
 
 
+def _token_id(text: str) -> int | None:
+    """A token's id from a form or a query string; None when it is not one the database could
+    even be asked about."""
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return None
+
+
 def _revoke(request: SignedInRequest) -> HttpResponse:
-    token_id = request.POST.get("token", "")
-    if not (token_id.isascii() and token_id.isdigit() and len(token_id) <= 18):
-        raise Http404  # not an id the database could even be asked about
+    token_id = _token_id(request.POST.get("token", ""))
+    if token_id is None:
+        raise Http404
     # Another person's token is as unknown as one that does not exist.
     token = get_object_or_404(
         ApiToken.objects.select_related("user"), pk=token_id, user=request.user
     )
+    if request.POST.get("confirm") != "yes":
+        # Revoking cannot be undone: asked first, in the token's row, whatever sent this.
+        return HttpResponseRedirect(f"{request.path}?revoke={token.pk}#revoke-{token.pk}")
     if tokens.revoke(token):
         audit.record(request, "token.revoke", changes=tokens.revocation_changes(token))
         messages.success(
@@ -109,6 +120,7 @@ def _page(
     *,
     new_token: str = "",
     new: ApiToken | None = None,
+    confirm_revoke: str = "",
 ) -> HttpResponse:
     mine = ApiToken.objects.filter(user=request.user)
     now = timezone.now()
@@ -128,5 +140,7 @@ def _page(
             "new_token": new_token,
             "new": new,
             "reauth_recent": reauth.is_recent(request),
+            # The token whose revocation is asked (its row's question open), if any.
+            "confirm_revoke": _token_id(confirm_revoke),
         },
     )

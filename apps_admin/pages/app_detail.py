@@ -1,4 +1,5 @@
-"""An app's page (every field, usage table and chart) and its one-click Suspend / Activate."""
+"""An app's page (every field, usage table and chart) and its Suspend (asked first, on the page)
+and Activate."""
 
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ def app_detail(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
         chart_title=_("Usage of %(app)s by month") % {"app": app_label(app)},
         used=used,
         just_added=request.GET.get("added") == "1",
+        confirm_suspend=request.GET.get("confirm") == "suspend",
         recording_incomplete=("RECORDING" in app.permissions and app.recording_status != "active"),
         status_unknown=app.status not in STATUSES,
         history=(
@@ -82,6 +84,9 @@ def app_status(request: HttpRequest, tenant: Tenant, role: Role, app_id: str) ->
     if status not in STATUSES:
         messages.error(request, _("Choose Suspend or Activate."))
         return HttpResponseRedirect(detail)
+    if status == "suspended" and request.POST.get("confirm") != "yes":
+        # Taking an app offline is asked first, on its page, whatever sent this request.
+        return HttpResponseRedirect(f"{detail}?confirm=suspend#status-heading")
     try:
         app_actions.set_status(request, tenant, app_id, status, was=request.POST.get("was"))
     except ecl.ECLError as error:

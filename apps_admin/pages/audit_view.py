@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps_admin import audit
-from apps_admin.models import AuditEvent
+from apps_admin.models import AuditEvent, Role
 
 ACTION_LABELS = {
     "app.create": _("App added"),
@@ -44,6 +44,8 @@ FIELD_LABELS = {
     "api_secret": _("ECL API secret key"),
     "name": _("Name"),
     "scope": _("Scope"),
+    "tried": _("Tried"),
+    "role": _("Role"),
 }
 SECRET_FIELDS = frozenset({"recording_service_account_key", "api_secret"})
 LIST_FIELDS = frozenset({"domains", "permissions"})
@@ -101,11 +103,27 @@ class Change:
 
 def changes(event: AuditEvent) -> list[Change]:
     created = event.action.endswith(".create")
+    describe = _refusal if event.action == "access.denied" else _describe
     return [
-        Change(field, str(FIELD_LABELS.get(field, field)), _describe(field, change, created))
+        Change(field, str(FIELD_LABELS.get(field, field)), describe(field, change, created))
         for field, change in sorted((event.changes or {}).items())
         if isinstance(change, Mapping)
     ]
+
+
+def _refusal(field: str, change: Mapping[str, Any], created: bool) -> str:
+    """A refusal changed nothing: it says what was tried, and the role held and needed."""
+    old, new = change.get("from"), change.get("to")
+    if field == "role":
+        return gettext("%(role)s; needed: %(needed)s") % {
+            "role": _role_label(old),
+            "needed": _role_label(new),
+        }
+    return _value(new)
+
+
+def _role_label(value: Any) -> str:
+    return str(Role(value).label) if value in Role.values else _value(value)
 
 
 def _describe(field: str, change: Mapping[str, Any], created: bool) -> str:

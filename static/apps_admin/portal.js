@@ -1,4 +1,5 @@
-// The portal's small helpers: copy buttons, select all, character counters, a busy indicator.
+// The portal's small helpers: copy buttons, select all, character counters, a busy indicator,
+// scroll boxes that are tab stops only while they scroll.
 // Every page works without them; they only add convenience. No inline handlers: the CSP allows only this file.
 // Words come from the page: data attributes of this script's tag, translated by the template
 // (English fallbacks only for a page that lacks them).
@@ -145,7 +146,31 @@
         window.addEventListener("pageshow", clearBusy);
     }
 
+    // A box that scrolls (a wide table on a phone) is a tab stop, so that arrow keys can scroll
+    // it; one that fits its content is not, so that it costs no Tab press. Without this script
+    // every such box stays a tab stop.
+    function setUpScrollBoxes() {
+        const boxes = document.querySelectorAll("[data-scroll-box]");
+        function refresh() {
+            boxes.forEach(function (box) {
+                const scrolls = box.scrollWidth > box.clientWidth + 1 ||
+                    box.scrollHeight > box.clientHeight + 1;
+                if (scrolls) {
+                    box.setAttribute("tabindex", "0");
+                } else if (document.activeElement !== box) {
+                    box.removeAttribute("tabindex");
+                }
+            });
+        }
+        if (boxes.length && "ResizeObserver" in window) {
+            const observer = new ResizeObserver(refresh);
+            boxes.forEach(function (box) { observer.observe(box); });
+        }
+        refresh();
+    }
+
     function start() {
+        setUpScrollBoxes();
         setUpCopyButtons();
         setUpSelectAll();
         setUpCounters();

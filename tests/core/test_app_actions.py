@@ -52,7 +52,9 @@ def page(client_as):
 
 
 def via_detail_button(client_as, users, tenant, app_id, status):
-    page(client_as).post(f"/tenants/{tenant.tenant_id}/apps/{app_id}/status/", {"status": status})
+    page(client_as).post(
+        f"/tenants/{tenant.tenant_id}/apps/{app_id}/status/", {"status": status, "confirm": "yes"}
+    )
 
 
 def via_edit_form(client_as, users, tenant, app_id, status):

@@ -65,7 +65,9 @@ def test_a_lock_that_cannot_be_taken_refuses_the_write_with_a_clear_503(
     with override_settings(CACHES=CACHE_DOWN):
         response = {
             "page save": lambda: page.post(f"{base}/{app_id}/edit/", data),
-            "page suspend": lambda: page.post(f"{base}/{app_id}/status/", {"status": "suspended"}),
+            "page suspend": lambda: page.post(
+                f"{base}/{app_id}/status/", {"status": "suspended", "confirm": "yes"}
+            ),
             "page delete": lambda: page.post(f"{base}/{app_id}/delete/", {"app_id": app_id}),
             "page renew": lambda: page.post(f"{base}/{app_id}/secretkey/regenerate/"),
             "bulk": lambda: page.post(

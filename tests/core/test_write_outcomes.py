@@ -99,7 +99,7 @@ def page_request(client, tenant, app_id: str, write: str, description: str):
         return lambda: client.post(f"{base}/{app_id}/edit/", data)
     if write == "status":
         return lambda: client.post(
-            f"{base}/{app_id}/status/", {"status": "suspended", "was": "active"}
+            f"{base}/{app_id}/status/", {"status": "suspended", "was": "active", "confirm": "yes"}
         )
     if write == "delete":
         return lambda: client.post(f"{base}/{app_id}/delete/", {"app_id": app_id})

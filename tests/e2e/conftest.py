@@ -2,15 +2,20 @@
 against pytest-django's live server and the ECL emulator.
 
 Without Chromium the journeys are skipped, loudly; with REQUIRE_E2E=1 (CI) they fail instead.
+Without a Japanese font, pages in Japanese are drawn in fallback boxes whose widths mean
+nothing: a warning, and a failure with REQUIRE_E2E=1 (`.ci/run` installs fonts-noto-cjk).
 A failed journey leaves a screenshot in test-artifacts/. Every journey is marked `slow`.
 """
 
+import functools
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.e2e import axe
 from tests.e2e.helpers import Portal, make_portal, screenshot_if_failed
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still be usable
@@ -33,6 +38,21 @@ MISSING = (
 )
 
 
+NO_JAPANESE_FONT = (
+    "Pages in Japanese need a Japanese font to be measured: `apt-get install -y fonts-noto-cjk` "
+    "(`fc-list :lang=ja` lists none)"
+)
+
+
+@functools.cache
+def japanese_font_installed() -> bool:
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    found = subprocess.run([fc_list, ":lang=ja"], capture_output=True, text=True, check=False)
+    return bool(found.stdout.strip())
+
+
 HERE = Path(__file__).parent
 
 
@@ -48,6 +68,12 @@ def pytest_collection_modifyitems(items):
 def pytest_terminal_summary(terminalreporter):
     if CHROMIUM is None and os.environ.get("REQUIRE_E2E") != "1":
         terminalreporter.write_line(f"!!! BROWSER TESTS SKIPPED: {MISSING}", yellow=True, bold=True)
+    elif CHROMIUM is not None and not japanese_font_installed():
+        terminalreporter.write_line(f"!!! {NO_JAPANESE_FONT}", yellow=True, bold=True)
+    if not axe.axe_available() and os.environ.get("REQUIRE_E2E") != "1":
+        terminalreporter.write_line(
+            f"!!! ACCESSIBILITY CHECK SKIPPED: {axe.MISSING}", yellow=True, bold=True
+        )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -64,6 +90,8 @@ def browser():
             pytest.fail(f"REQUIRE_E2E=1 but the browser tests cannot run. {MISSING}.")
         print(f"\n!!! SKIPPING BROWSER TESTS: {MISSING}")
         pytest.skip(MISSING)
+    if not japanese_font_installed() and os.environ.get("REQUIRE_E2E") == "1":
+        pytest.fail(f"REQUIRE_E2E=1 but {NO_JAPANESE_FONT}.")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

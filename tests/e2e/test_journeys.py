@@ -116,12 +116,15 @@ def test_suspend_and_activate(page, portal):
     ).value
     log_in(page, "eddie")
     page.goto(portal.app_path(app.id))
-    page.get_by_role("button", name="Suspend").click()
+    page.get_by_text("Suspend…").click()  # asked first, on the page
+    expect(page.get_by_text("Suspend this app?")).to_be_visible()
+    assert ecl.app_get(portal.tenant, app.id).status == "active"
+    page.get_by_role("button", name="Yes, suspend this app").click()
     expect(page.get_by_text("The app is suspended")).to_be_visible()
     assert ecl.app_get(portal.tenant, app.id).status == "suspended"
     page.get_by_role("button", name="Activate").click()
     expect(page.get_by_text("The app is active")).to_be_visible()
-    expect(page.get_by_role("button", name="Suspend")).to_be_visible()
+    expect(page.get_by_text("Suspend…")).to_be_visible()
     assert ecl.app_get(portal.tenant, app.id).status == "active"
 
 

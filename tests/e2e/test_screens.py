@@ -1,124 +1,72 @@
-"""Every page fits its screen, from a 390-pixel phone to a 1366-pixel laptop, in both languages:
+"""Every page fits its screen, from a 320-pixel phone to a 1366-pixel laptop, in both languages:
 no page is wider than the viewport, the apps list keeps what matters in view on a laptop and
-turns into one card per app on a phone, and the header stays compact on a phone."""
+turns into one card per app on a phone, and the header stays compact on a phone.
+
+The 390- and 1366-pixel screens are checked with axe in test_accessibility.py, on the same
+pages (`SCREENS`); this file adds the smallest phone and the apps list's own layout."""
 
 import pytest
 
-from apps_admin import ecl
-from apps_admin.models import AuditEvent
 from tests.e2e.helpers import ARTIFACTS
-from tests.helpers import PASSWORD
+from tests.e2e.screens import LANGUAGES, full_portal, open_context, sign_in, visit_every_screen
 
-SIZES = {"phone": (390, 844), "laptop": (1366, 768)}
 # The elements that stick out past the right edge, to say what to fix when a page is too wide.
 STICKING_OUT = """() => [...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
-  .filter(e => !e.closest('.results'))
+  .filter(e => !e.parentElement.closest('[data-scroll-box]'))
   .slice(0, 5)
   .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
 
-def sign_in(page, username: str) -> None:
-    """By the fields' ids, so that it works in every language."""
-    page.goto("/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#login-form [type=submit]").click()
-
-
-LANGUAGES = {"en": "en-US,en;q=0.9", "ja": "ja-JP,ja;q=0.9"}
-
-
-def paths(portal, app_id: str) -> dict[str, str]:
-    t = portal.tenant.tenant_id
-    return {
-        "home": "/",
-        "apps": f"/tenants/{t}/apps/",
-        "apps page 2": f"/tenants/{t}/apps/?page=2&n=25",
-        "app": f"/tenants/{t}/apps/{app_id}/",
-        "edit": f"/tenants/{t}/apps/{app_id}/edit/",
-        "add": f"/tenants/{t}/apps/new/",
-        "delete": f"/tenants/{t}/apps/{app_id}/delete/",
-        "reveal": f"/tenants/{t}/apps/{app_id}/secretkey/",
-        "regenerate": f"/tenants/{t}/apps/{app_id}/secretkey/regenerate/",
-        "usage": f"/tenants/{t}/usage/",
-        "audit": f"/tenants/{t}/audit/",
-        "api tokens": "/account/tokens/",
-        "not found": "/no-such-page/",
-        "api root": "/api/",
-    }
-
-
 @pytest.fixture
-def wide_portal(portal, django_user_model):
-    """The portal with 60 apps, long values and a few audit events, its admin `alice`."""
-    for number in range(57):
-        ecl.app_create_answer(
-            portal.tenant,
-            {
-                "description": f"Remote assistance line {number} for the Sapporo clinic (pilot)",
-                "domains": [f"very-long-subdomain-{number}.support.example.co.jp", "localhost"],
-                "permissions": ["TURN", "SFU", "USER_LIST", "PEER_AUTHENTICATION"],
-            },
-        )
-    app_id = ecl.app_list(portal.tenant)[0].id
-    for action in ("app.update", "app.suspend", "secretkey.reveal"):
-        AuditEvent.objects.create(
-            tenant_id=portal.tenant.tenant_id,
-            app_id=app_id,
-            action=action,
-            actor_username="alice",
-            changes={"domains": {"from": ["a.example.com"], "to": ["b.example.com"]}},
-            request_id="0123456789abcdef0123456789abcdef",
-            transaction_id="8b77249c-04b1-4460-9e06-674cc41ea757",
-        )
-    return portal, app_id
+def wide_portal(transactional_db, emulator, emulator_server, django_user_model):
+    """The portal of every screen (`full_portal`): its paths; alice is its admin."""
+    _portal, paths = full_portal(emulator, emulator_server, django_user_model)
+    return paths
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("size", SIZES)
-def test_no_page_is_wider_than_the_screen(browser, live_server, wide_portal, size, language):
-    portal, app_id = wide_portal
-    width, height = SIZES[size]
-    context = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": width, "height": height},
-        extra_http_headers={"Accept-Language": LANGUAGES[language]},
-    )
-    context.set_default_timeout(15_000)
+def test_no_page_is_wider_than_a_320_pixel_phone(browser, live_server, wide_portal, language):
+    paths = wide_portal
+    context = open_context(browser, live_server.url, language=language, theme="light", width=320)
     page = context.new_page()
-    sign_in(page, "alice")
     too_wide = {}
-    for name, path in paths(portal, app_id).items():
-        page.goto(path)
+    for visit in visit_every_screen(page, paths):
         scroll = page.evaluate("document.documentElement.scrollWidth")
-        inner = page.evaluate("window.innerWidth")
-        if scroll > inner:
-            too_wide[name] = (scroll, page.evaluate(STICKING_OUT))
+        if scroll > 320:
+            too_wide[visit.name] = (scroll, page.evaluate(STICKING_OUT))
             ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / f"screen-{size}-{language}-{name}.png"))
+            page.screenshot(path=str(ARTIFACTS / f"screen-320-{language}-{visit.name}.png"))
     context.close()
-    assert too_wide == {}, f"wider than {width} px: {too_wide}"
+    assert too_wide == {}, f"wider than 320 px: {too_wide}"
 
 
-def test_the_apps_list_keeps_what_matters_in_view_on_a_laptop(browser, live_server, wide_portal):
-    portal, _app_id = wide_portal
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 768})
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_apps_list_keeps_what_matters_in_view_on_a_laptop(
+    browser, live_server, wide_portal, language
+):
+    context = open_context(browser, live_server.url, language=language, theme="light", width=1366)
     page = context.new_page()
     sign_in(page, "alice")
-    page.goto(f"/tenants/{portal.tenant.tenant_id}/apps/")
+    page.goto(f"/tenants/{wide_portal.tenant}/apps/")
+    box = page.locator(".results").bounding_box()
     for column in ("description", "id", "status", "signaling", "turn", "sfu"):
-        box = page.locator(f"#result_list thead th.column-{column}").bounding_box()
-        assert box is not None and box["x"] + box["width"] <= 1366, column
+        cell = page.locator(f"#result_list thead th.column-{column}").bounding_box()
+        assert cell is not None and cell["x"] + cell["width"] <= box["x"] + box["width"], column
+    # The whole table in its box: nothing cut off with no sign that the box scrolls.
+    sizes = page.evaluate(
+        "[document.querySelector('.results').clientWidth,"
+        " document.querySelector('#result_list').scrollWidth]"
+    )
+    assert sizes[1] <= sizes[0], sizes
     context.close()
 
 
 def test_on_a_phone_each_app_is_a_card_and_the_header_is_compact(browser, live_server, wide_portal):
-    portal, _app_id = wide_portal
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    context = open_context(browser, live_server.url, language="en", theme="light", width=390)
     page = context.new_page()
     sign_in(page, "alice")
-    page.goto(f"/tenants/{portal.tenant.tenant_id}/apps/")
+    page.goto(f"/tenants/{wide_portal.tenant}/apps/")
     header = page.locator("#header").bounding_box()
     assert header["height"] <= 0.2 * 844, header
     rows = page.locator("#result_list tbody tr")

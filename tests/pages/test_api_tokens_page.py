@@ -45,7 +45,8 @@ def api_status(text: str, path: str = "/api/tenants") -> int:
 
 
 def revoke(client, page, token: ApiToken):
-    return client.post(page, {"action": "revoke", "token": str(token.pk)})
+    """Revoke as the row's question does: with its "yes"."""
+    return client.post(page, {"action": "revoke", "token": str(token.pk), "confirm": "yes"})
 
 
 # --- Listing ----------------------------------------------------------------------------------
@@ -199,6 +200,25 @@ def test_revoking_ends_the_token_and_scripts_get_401(vera, page, users):
     event = AuditEvent.objects.get(action="token.revoke")
     assert event.actor_username == "vera"
     assert event.changes["name"] == {"from": "deploy script", "to": None}
+
+
+def test_revoking_is_asked_first_in_the_tokens_row_and_changes_nothing_until_yes(vera, page, users):
+    create(vera, page)
+    token = ApiToken.objects.get(user=users["viewer"])
+    html = vera.get(page).content.decode()
+    assert "Revoke…" in html and f'id="revoke-{token.pk}"' in html
+    assert f'<details class="confirm-action" id="revoke-{token.pk}" open' not in html
+    # A POST without the answer (an old page, a script) only opens the question.
+    response = vera.post(page, {"action": "revoke", "token": str(token.pk)})
+    assert response.status_code == 302
+    assert response["Location"] == f"{page}?revoke={token.pk}#revoke-{token.pk}"
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    assert not AuditEvent.objects.filter(action="token.revoke").exists()
+    asked = vera.get(response["Location"]).content.decode()
+    assert f'<details class="confirm-action" id="revoke-{token.pk}" open>' in asked
+    assert "Scripts that use “deploy script” get 401 at once." in asked
+    assert "Yes, revoke “deploy script”" in asked
 
 
 def test_revoking_needs_no_password_confirmation(client, users, page):

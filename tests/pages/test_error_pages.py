@@ -101,3 +101,23 @@ def test_the_favicon_is_served(client):
     assert response.status_code == 301 and response["Location"].endswith("apps_admin/favicon.svg")
     page = client.get("/login/").content.decode()
     assert 'rel="icon"' in page and "favicon.svg" in page
+
+
+@override_settings(DEBUG=True)  # as `make run` serves: Django's technical 404 page otherwise
+def test_in_debug_mode_a_missing_page_is_still_the_portals_404_in_the_persons_language(
+    client_as, tenant
+):
+    client = client_as("viewer")
+    for path, words in (
+        ("/no-such-page/", "ページが見つかりません"),  # no URL matched
+        (f"/tenants/{'0' * 32}/apps/", "ページが見つかりません"),  # a view raised Http404
+        (f"/tenants/{tenant.tenant_id}/apps/99999/", "アプリケーションが見つかりません"),
+    ):
+        response = client.get(path, **JA)
+        assert response.status_code == 404, path
+        html = response.content.decode()
+        assert words in html and 'id="header"' in html, path
+        assert "DEBUG = True" not in html and "URLconf" not in html, path
+    # The API keeps its own JSON answer, and a slash is still added where a page has one.
+    assert client.get("/api/no-such-thing").json()["code"] == "not_found"
+    assert client.get(f"/tenants/{tenant.tenant_id}/apps").status_code == 301

@@ -76,7 +76,7 @@ def test_usage_is_a_table_and_an_accessible_svg_chart(client_as, tenant, app):
 def test_editor_gets_edit_delete_and_suspend(client_as, tenant, app):
     html = client_as("editor").get(url(tenant, app.id)).content.decode()
     assert ">Edit</a>" in html and ">Delete</a>" in html
-    assert ">Suspend</button>" in html and ">Activate</button>" not in html
+    assert ">Suspend…</summary>" in html and ">Activate</button>" not in html
     assert "Reveal secret key" not in html
 
 
@@ -91,13 +91,16 @@ def test_suspend_is_one_put_then_one_get_and_is_audited(client_as, tenant, app, 
     client = client_as("editor")
     client.get(url(tenant, app.id))
     emulator.reset_stats()
-    response = client.post(url(tenant, app.id, "status/"), {"status": "suspended"})
+    response = client.post(
+        url(tenant, app.id, "status/"), {"status": "suspended", "confirm": "yes"}
+    )
     assert response.status_code == 302 and response["Location"] == url(tenant, app.id)
     assert emulator.stats()["api_calls"] == 1 and calls(emulator, PUT_APP) == 1
     page = client.get(response["Location"])
     assert emulator.stats()["api_calls"] == 2 and emulator.stats()["auth_calls"] == 0
     html = page.content.decode()
     assert "The app is suspended" in html and ">Activate</button>" in html
+    assert "Suspend…" not in html
     assert ecl.app_get(tenant, app.id).status == "suspended"
     # Nothing but the status was sent (the other fields are unchanged).
     after = ecl.app_get(tenant, app.id)
@@ -105,6 +108,26 @@ def test_suspend_is_one_put_then_one_get_and_is_audited(client_as, tenant, app, 
     event = AuditEvent.objects.get(action="app.suspend")
     assert event.outcome == "ok" and event.app_id == app.id
     assert event.changes["status"]["to"] == "suspended"
+
+
+def test_suspend_is_asked_first_on_the_page_and_nothing_changes_until_yes(
+    client_as, tenant, app, emulator
+):
+    client = client_as("editor")
+    html = client.get(url(tenant, app.id)).content.decode()
+    assert '<summary class="button">Suspend…</summary>' in html
+    assert '<details class="confirm-action" id="confirm-suspend">' in html  # closed
+    emulator.reset_stats()
+    # A POST without the answer (an old page, a script) only opens the question.
+    response = client.post(url(tenant, app.id, "status/"), {"status": "suspended"})
+    assert response.status_code == 302
+    assert response["Location"] == url(tenant, app.id) + "?confirm=suspend#status-heading"
+    assert emulator.stats()["api_calls"] == 0
+    assert not AuditEvent.objects.filter(action="app.suspend").exists()
+    asked = client.get(response["Location"]).content.decode()
+    assert '<details class="confirm-action" id="confirm-suspend" open>' in asked
+    assert "Suspend this app?" in asked and "Yes, suspend this app" in asked
+    assert ecl.app_get(tenant, app.id).status == "active"
 
 
 def test_activate_makes_the_app_active_again(client_as, tenant, app):
@@ -127,7 +150,8 @@ def test_an_unknown_status_changes_nothing(client_as, tenant, app, emulator):
 def test_viewer_cannot_suspend_and_reaches_no_upstream(client_as, tenant, app, emulator):
     client = client_as("viewer")
     emulator.reset_stats()
-    assert client.post(url(tenant, app.id, "status/"), {"status": "suspended"}).status_code == 403
+    answer = client.post(url(tenant, app.id, "status/"), {"status": "suspended", "confirm": "yes"})
+    assert answer.status_code == 403
     assert emulator.stats()["api_calls"] == 0 and emulator.stats()["auth_calls"] == 0
 
 
@@ -138,7 +162,9 @@ def test_suspend_when_ecl_is_down_says_nothing_changed_and_is_audited(
     client = client_as("editor")
     emulator.set_faults(rules=[{"method": "PUT", "path": "/apps/", "status": 503, "count": 3}])
     emulator.clear_requests()
-    response = client.post(url(tenant, app.id, "status/"), {"status": "suspended"})
+    response = client.post(
+        url(tenant, app.id, "status/"), {"status": "suspended", "confirm": "yes"}
+    )
     assert response.status_code == 503
     html = response.content.decode()
     # Known by reading the app back after each 503 (the PUT is sent once more).
@@ -211,7 +237,7 @@ def test_an_app_without_usage_says_so_instead_of_empty_charts(client_as, tenant)
 
 def test_a_status_change_from_the_app_page_records_the_old_status(client_as, tenant, app):
     client_as("editor").post(
-        url(tenant, app.id, "status/"), {"status": "suspended", "was": "active"}
+        url(tenant, app.id, "status/"), {"status": "suspended", "was": "active", "confirm": "yes"}
     )
     event = AuditEvent.objects.get(action="app.suspend")
     assert event.changes == {"status": {"from": "active", "to": "suspended"}}

@@ -26,7 +26,14 @@ PAGES = [
     ("edit form", "get", APP + "edit/", Role.EDITOR, 200, None),
     # Without the form's snapshot nobody can tell what changed: the differences are asked about.
     ("edit", "post", APP + "edit/", Role.EDITOR, 409, FORM),
-    ("suspend", "post", APP + "status/", Role.EDITOR, 302, {"status": "suspended"}),
+    (
+        "suspend",
+        "post",
+        APP + "status/",
+        Role.EDITOR,
+        302,
+        {"status": "suspended", "confirm": "yes"},
+    ),
     ("delete confirmation", "get", APP + "delete/", Role.EDITOR, 200, None),
     ("delete", "post", APP + "delete/", Role.EDITOR, 302, {"app_id": "{app}"}),
     ("bulk confirmation", "post", APPS + "bulk/", Role.EDITOR, 200, {"action": "suspend"}),

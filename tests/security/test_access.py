@@ -145,3 +145,22 @@ def test_a_malformed_tenant_id_is_404_and_audited_without_control_characters(use
 def test_an_upper_case_tenant_id_is_the_same_tenant(users, tenant):
     found, _ = access.tenant_for(request_by(users["viewer"]), tenant.tenant_id.upper(), Role.VIEWER)
     assert found == tenant
+
+
+def test_a_refusal_says_what_was_tried_and_the_role_needed(users, tenant, client_as):
+    from apps_admin.pages import audit_view
+
+    request = RequestFactory().post("/tenants/x/apps/1000/edit/?q=secret")
+    request.user, request.request_id = users["viewer"], "r"
+    with pytest.raises(PermissionDenied):
+        access.tenant_for(request, tenant.tenant_id, Role.EDITOR)
+    event = AuditEvent.objects.get(action="access.denied")
+    assert event.changes == {
+        "tried": {"from": None, "to": "POST /tenants/x/apps/1000/edit/"},  # no query string
+        "role": {"from": "viewer", "to": "editor"},
+    }
+    shown = {change.label: change.text for change in audit_view.changes(event)}
+    assert shown == {"Role": "Viewer; needed: Editor", "Tried": "POST /tenants/x/apps/1000/edit/"}
+    page = client_as("admin").get(f"/tenants/{tenant.tenant_id}/audit/").content.decode()
+    assert "Access refused" in page and "POST /tenants/x/apps/1000/edit/" in page
+    assert "Viewer; needed: Editor" in page
