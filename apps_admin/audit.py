@@ -24,6 +24,7 @@ ACTIONS = (
     "secretkey.renew",
     "tenant.change",
     "membership.change",
+    "grouprole.change",
     "login.failed",
     "access.denied",
     "token.create",

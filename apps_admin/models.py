@@ -107,7 +107,10 @@ class Role(models.TextChoices):
 
 
 class Membership(models.Model):
-    """A user's role in one tenant. Superusers act as admin everywhere without one."""
+    """A user's role in one tenant, from two sources kept apart: what was granted by hand (the
+    admin, `tenant_grant`) and what the identity provider's groups give (set at each sign-in).
+    The role in force (`role`) is the higher of the two; a membership with neither is deleted.
+    Superusers act as admin everywhere without one. Written only through `tenancy`."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -118,18 +121,35 @@ class Membership(models.Model):
     tenant = models.ForeignKey(
         Tenant, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("tenant")
     )
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
-    from_groups = models.BooleanField(
-        _("from the identity provider's groups"),
-        default=False,
-        help_text=_("Set at each sign-in from the user's groups; a role granted by hand is not."),
+    role = models.CharField(
+        _("role in force"),
+        max_length=16,
+        choices=Role.choices,
+        default=Role.VIEWER,
+        help_text=_("The higher of the role granted by hand and the role from groups."),
+    )
+    # Empty: no role from that source.
+    role_by_hand = models.CharField(
+        _("role granted by hand"), max_length=16, choices=Role.choices, blank=True, default=""
+    )
+    role_from_groups = models.CharField(
+        _("role from the identity provider's groups"),
+        max_length=16,
+        choices=Role.choices,
+        blank=True,
+        default="",
+        help_text=_("Set at each sign-in from the user's groups."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "tenant"], name="one_membership_per_tenant")
+            models.UniqueConstraint(fields=["user", "tenant"], name="one_membership_per_tenant"),
+            models.CheckConstraint(
+                condition=~models.Q(role_by_hand="") | ~models.Q(role_from_groups=""),
+                name="membership_has_a_source",
+            ),
         ]
         ordering = ["tenant__name", "user__username"]
         verbose_name = _("membership")
@@ -137,6 +157,18 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} is {self.role} of {self.tenant.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.role_by_hand and not self.role_from_groups:
+            self.role_by_hand = self.role  # made with a role alone: a grant by hand
+        self.role = higher_role(self.role_by_hand, self.role_from_groups)
+        super().save(*args, **kwargs)
+
+
+def higher_role(*roles: str | None) -> str | None:
+    """The highest of the roles given (None among them ignored), or None."""
+    present = [Role(role) for role in roles if role]
+    return max(present, key=lambda role: role.rank).value if present else None
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -290,7 +322,6 @@ class ProviderIdentity(models.Model):
     subject = models.CharField(_("subject (sub)"), max_length=255)
     groups = models.JSONField(_("groups at the last sign-in"), default=list, blank=True)
     last_seen_at = models.DateTimeField(_("last signed in"))
-
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["issuer", "subject"], name="one_user_per_subject")

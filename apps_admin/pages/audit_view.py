@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "secretkey.renew": _("Secret key regenerated"),
     "tenant.change": _("Tenant settings changed"),
     "membership.change": _("Members changed"),
+    "grouprole.change": _("Group role changed"),
     "login.failed": _("Failed sign-in"),
     "access.denied": _("Access refused"),
     "token.create": _("API token created"),
@@ -43,6 +44,11 @@ FIELD_LABELS = {
     "api_secret": _("ECL API secret key"),
     "name": _("Name"),
     "scope": _("Scope"),
+    "user": _("User"),
+    "role": _("Role in force"),
+    "role_by_hand": _("Role by hand"),
+    "role_from_groups": _("Role from groups"),
+    "group": _("Provider group"),
 }
 SECRET_FIELDS = frozenset({"recording_service_account_key", "api_secret"})
 LIST_FIELDS = frozenset({"domains", "permissions"})

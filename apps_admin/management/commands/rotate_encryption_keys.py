@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from apps_admin import crypto
+from apps_admin import crypto, tenancy
 from apps_admin.models import Tenant
 
 
@@ -18,11 +18,11 @@ class Command(BaseCommand):
         with transaction.atomic():
             for tenant in Tenant.objects.select_for_update().order_by("pk"):
                 try:
-                    tenant.api_secret_encrypted = crypto.reencrypt(tenant.api_secret_encrypted)
+                    rotated = crypto.reencrypt(tenant.api_secret_encrypted)
                 except crypto.SecretUndecryptable as error:
                     raise CommandError(
                         f"Tenant {tenant.tenant_id}: {error} Nothing was changed."
                     ) from None
-                tenant.save(update_fields=["api_secret_encrypted"])
+                tenancy.reencrypt_secret(tenant, rotated)
                 count += 1
         self.stdout.write(f"Re-encrypted the API secret of {count} tenant(s) with the first key.")
