@@ -29,6 +29,8 @@ ACTIONS = (
     "access.denied",
     "token.create",
     "token.revoke",
+    "token.suspend",
+    "token.resume",
     "user.create",
     "user.deactivate",
 )

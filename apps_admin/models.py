@@ -322,6 +322,19 @@ class ProviderIdentity(models.Model):
     subject = models.CharField(_("subject (sub)"), max_length=255)
     groups = models.JSONField(_("groups at the last sign-in"), default=list, blank=True)
     last_seen_at = models.DateTimeField(_("last signed in"))
+    # Set when the provider refused the person at a silent session check (prompt=none): their
+    # API tokens are suspended until they sign in there again. Their account stays active:
+    # deactivating is an administrator's decision.
+    suspended_at = models.DateTimeField(
+        _("API tokens suspended since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The identity provider refused this person at a session check; their API tokens "
+            "work again once they sign in."
+        ),
+    )
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["issuer", "subject"], name="one_user_per_subject")

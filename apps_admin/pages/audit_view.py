@@ -31,6 +31,8 @@ ACTION_LABELS = {
     "access.denied": _("Access refused"),
     "token.create": _("API token created"),
     "token.revoke": _("API token revoked"),
+    "token.suspend": _("API tokens suspended"),
+    "token.resume": _("API tokens working again"),
     "user.create": _("User created at first sign-in"),
     "user.deactivate": _("User deactivated"),
 }
@@ -49,6 +51,8 @@ FIELD_LABELS = {
     "role_by_hand": _("Role by hand"),
     "role_from_groups": _("Role from groups"),
     "group": _("Provider group"),
+    "tokens": _("API tokens"),
+    "reason": _("Reason"),
 }
 SECRET_FIELDS = frozenset({"recording_service_account_key", "api_secret"})
 LIST_FIELDS = frozenset({"domains", "permissions"})
