@@ -2,16 +2,17 @@
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from apps_admin.accounts import reauth
+from apps_admin.accounts import pending_post, reauth
 from apps_admin.accounts.oidc import provider_users
 
 
@@ -57,6 +58,32 @@ def unconfirmed(request: HttpRequest) -> ConfirmPasswordForm | ProviderConfirmat
             return None
         form.add_error("password", gettext("That password is not correct."))
     return form
+
+
+def unconfirmed_form(request: HttpRequest) -> ConfirmPasswordForm | ProviderConfirmation | None:
+    """What a page that guards a secret shows before its POST: nothing when confirmed
+    recently, else the password form or the way to a fresh sign-in at the provider."""
+    if reauth.is_recent(request):
+        return None
+    if provider_users.is_provider_user(request.user):
+        return ProviderConfirmation(request.get_full_path())
+    return ConfirmPasswordForm()
+
+
+@never_cache
+@login_required
+def resume(request: HttpRequest) -> HttpResponse:
+    """GET /resume/: the form the person sent while a check was due, to send again as it was
+    (`pending_post`); its POST goes to the form's own page, which checks everything again."""
+    pending = pending_post.take(request)
+    if pending is None:
+        messages.info(request, gettext("There is no form waiting to be sent again."))
+        return HttpResponseRedirect(resolve_url("apps_admin:home"))
+    return render(
+        request,
+        "apps_admin/resume.html",
+        {"title": gettext("Send your form again"), "pending": pending},
+    )
 
 
 @sensitive_post_parameters("password")

@@ -31,6 +31,7 @@ urlpatterns = [
     path("oidc/start/", oidc_views.start, name="oidc_start"),
     path("oidc/callback/", oidc_views.callback, name="oidc_callback"),
     path("reauth/", account.reauthenticate, name="reauth"),
+    path("resume/", account.resume, name="resume"),
     path("account/tokens/", api_tokens.api_tokens, name="api_tokens"),
     # A tenant's apps
     path(APPS, apps_list.app_list, name="app_list"),
