@@ -33,6 +33,10 @@ ACTIONS = (
     "token.resume",
     "user.create",
     "user.deactivate",
+    "mfa.enrol",
+    "mfa.remove",
+    "mfa.recovery_codes",
+    "mfa.reset",
 )
 CHANGED = "(changed)"
 

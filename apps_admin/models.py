@@ -367,3 +367,86 @@ class GroupRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group}: {self.role} of {self.tenant.name}"
+
+
+# --- A second factor for local accounts (accounts/second_factor.py) ---------------------------
+
+
+class TotpDevice(models.Model):
+    """A person's authenticator app (TOTP, RFC 6238). Its seed is encrypted at rest and never
+    shown again once confirmed; `last_step` is the last time step whose code was accepted, so
+    that no code is ever accepted twice."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="totp_device",
+        verbose_name=_("user"),
+    )
+    secret_encrypted = models.TextField(editable=False)
+    confirmed = models.BooleanField(_("confirmed"), default=False)
+    last_step = models.BigIntegerField(null=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
+
+    def __str__(self) -> str:
+        return f"{self.user} (TOTP)"
+
+    @property
+    def secret(self) -> str:
+        return crypto.decrypt(self.secret_encrypted)
+
+    def set_secret(self, plaintext: str) -> None:
+        self.secret_encrypted = crypto.encrypt(plaintext)
+
+
+class Passkey(models.Model):
+    """A person's passkey (WebAuthn credential): its id and public key, never a secret."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="passkeys",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    credential_id = models.CharField(max_length=1400, unique=True, editable=False)  # base64url
+    public_key = models.BinaryField(editable=False)
+    sign_count = models.BigIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("passkey")
+        verbose_name_plural = _("passkeys")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.name}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time recovery code, kept as the SHA-256 digest of its 80 random bits."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="recovery_codes",
+        verbose_name=_("user"),
+    )
+    digest = models.CharField(max_length=64, editable=False)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "digest"], name="one_digest_per_user")
+        ]
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {'used' if self.used_at else 'unused'}"

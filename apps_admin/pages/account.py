@@ -1,4 +1,8 @@
-"""Confirming one's password before a secret is shown or regenerated."""
+"""Confirming one's password (and second factor) before a secret is shown or regenerated or an
+API token made, the page that sends a kept form again, and django-axes' lockout page."""
+
+import logging
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -12,17 +16,82 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from apps_admin.accounts import pending_post, reauth
+from apps_admin import audit
+from apps_admin.accounts import passkeys, pending_post, reauth, second_factor
 from apps_admin.accounts.oidc import provider_users
+
+logger = logging.getLogger(__name__)
 
 
 class ConfirmPasswordForm(forms.Form):
+    """The password, and the second factor when the person has one (or LOCAL_MFA requires
+    one): a code (authenticator app or recovery code) or a passkey's answer."""
+
     password = forms.CharField(
         required=True,
         label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.asks_factor = user is not None and second_factor.asked(user)
+        self.must_enrol = self.asks_factor and not second_factor.enrolled(user)
+        self.has_passkey = self.asks_factor and second_factor.has_passkey(user)
+        self.has_code = self.asks_factor and (
+            second_factor.has_totp(user) or second_factor.recovery_codes_left(user) > 0
+        )
+        if self.asks_factor and not self.must_enrol:
+            self.fields.update(SecondFactorFields().fields)
+
+
+class SecondFactorFields(forms.Form):
+    code = forms.CharField(
+        required=False,
+        label=_("Code from your authenticator app (or a recovery code)"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
+    passkey_answer = forms.CharField(
+        required=False, widget=forms.HiddenInput(attrs={"data-passkey-answer": ""})
+    )
+
+
+def check_second_factor(request: HttpRequest, form: forms.Form) -> bool:
+    """The second factor of a bound form (a passkey's answer, else a code); its error on the
+    form when it is wrong. Wrong ones count toward the person's limit."""
+    user = request.user
+    if second_factor.too_many_failures(user):
+        form.add_error(None, gettext("Too many wrong codes: wait a few minutes and try again."))
+        return False
+    answer = form.cleaned_data.get("passkey_answer") or ""
+    if answer:
+        try:
+            passkeys.authenticate(request, answer)
+        except passkeys.PasskeyRefused as problem:
+            logger.info("passkey refused for %s: %s", user.get_username(), problem)
+            second_factor.count_failure(user)
+            form.add_error(None, gettext("The passkey was not accepted; try again or use a code."))
+            return False
+        second_factor.clear_failures(user)
+        return True
+    code = form.cleaned_data.get("code") or ""
+    if not code:
+        form.add_error("code", gettext("Enter the code from your authenticator app."))
+        return False
+    if second_factor.verify_code(user, code) is None:
+        audit.record(
+            request,
+            "login.failed",
+            outcome="denied",
+            changes={"second_factor": {"from": None, "to": "wrong code"}},
+        )
+        form.add_error("code", gettext("That code is not correct, or was already used."))
+        return False
+    return True
 
 
 class ProviderConfirmation:
@@ -46,17 +115,20 @@ def unconfirmed(request: HttpRequest) -> ConfirmPasswordForm | ProviderConfirmat
     if provider_users.is_provider_user(request.user):
         return ProviderConfirmation(request.get_full_path())
     if request.method != "POST" or "password" not in request.POST:
-        return ConfirmPasswordForm()
-    form = ConfirmPasswordForm(request.POST)
+        return ConfirmPasswordForm(user=request.user)
+    form = ConfirmPasswordForm(request.POST, user=request.user)
+    if form.must_enrol:
+        return form  # the template links to the enrolment page instead
     if form.is_valid():
         # Through authenticate() so that django-axes counts a wrong password toward the lockout.
         user = authenticate(
             request, username=request.user.get_username(), password=form.cleaned_data["password"]
         )
-        if user is not None and user.pk == request.user.pk:
+        if user is None or user.pk != request.user.pk:
+            form.add_error("password", gettext("That password is not correct."))
+        elif not form.asks_factor or check_second_factor(request, form):
             reauth.mark(request)
             return None
-        form.add_error("password", gettext("That password is not correct."))
     return form
 
 
@@ -67,7 +139,7 @@ def unconfirmed_form(request: HttpRequest) -> ConfirmPasswordForm | ProviderConf
         return None
     if provider_users.is_provider_user(request.user):
         return ProviderConfirmation(request.get_full_path())
-    return ConfirmPasswordForm()
+    return ConfirmPasswordForm(user=request.user)
 
 
 @never_cache
@@ -96,7 +168,7 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
     form = unconfirmed(request)
     if form is None and request.method == "POST":
         return HttpResponseRedirect(next_url)
-    form = form or ConfirmPasswordForm()
+    form = form or ConfirmPasswordForm(user=request.user)
     return render(
         request,
         "apps_admin/reauth.html",

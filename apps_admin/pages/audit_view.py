@@ -35,6 +35,10 @@ ACTION_LABELS = {
     "token.resume": _("API tokens working again"),
     "user.create": _("User created at first sign-in"),
     "user.deactivate": _("User deactivated"),
+    "mfa.enrol": _("Second factor added"),
+    "mfa.remove": _("Second factor removed"),
+    "mfa.recovery_codes": _("New recovery codes made"),
+    "mfa.reset": _("Second factor reset by an administrator"),
 }
 FIELD_LABELS = {
     "description": _("Description"),
@@ -53,6 +57,9 @@ FIELD_LABELS = {
     "group": _("Provider group"),
     "tokens": _("API tokens"),
     "reason": _("Reason"),
+    "factor": _("Second factor"),
+    "second_factor": _("Second factor"),
+    "recovery_codes": _("Recovery codes"),
 }
 SECRET_FIELDS = frozenset({"recording_service_account_key", "api_secret"})
 LIST_FIELDS = frozenset({"domains", "permissions"})

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from apps_admin import crypto, tenancy
-from apps_admin.models import Tenant
+from apps_admin.models import Tenant, TotpDevice
 
 
 class Command(BaseCommand):
@@ -25,4 +25,18 @@ class Command(BaseCommand):
                     ) from None
                 tenancy.reencrypt_secret(tenant, rotated)
                 count += 1
-        self.stdout.write(f"Re-encrypted the API secret of {count} tenant(s) with the first key.")
+            seeds = 0
+            for device in TotpDevice.objects.select_for_update().order_by("pk"):
+                try:
+                    device.secret_encrypted = crypto.reencrypt(device.secret_encrypted)
+                except crypto.SecretUndecryptable as error:
+                    raise CommandError(
+                        f"Authenticator app of user id {device.user_id}: {error} "
+                        "Nothing was changed."
+                    ) from None
+                device.save(update_fields=["secret_encrypted"])
+                seeds += 1
+        self.stdout.write(
+            f"Re-encrypted the API secret of {count} tenant(s) and {seeds} authenticator app "
+            "seed(s) with the first key."
+        )
