@@ -58,6 +58,8 @@ def save_tenant(
     else:
         secret_changed = False
     after = {field: getattr(tenant, field) for field in TENANT_FIELDS}
+    if not before:  # a new tenant: the fields it has, not the empty ones
+        after = {field: value for field, value in after.items() if value}
     changes = audit.changes_between(before, after)
     if secret_changed:
         changes[SECRET_FIELD] = {"from": audit.CHANGED, "to": audit.CHANGED}

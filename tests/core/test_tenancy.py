@@ -165,6 +165,7 @@ def test_tenant_add_audits_a_creation_and_each_change_never_the_secret():
     assert "nothing was changed" in tenant_add("Acme Corp", api_key="key-2", secret="second-secret")
     created, changed = events("tenant.change")
     assert created["name"] == {"from": None, "to": "Acme"}
+    assert "api_url" not in created  # empty: not a change
     assert changed == {
         "name": {"from": "Acme", "to": "Acme Corp"},
         "api_key": {"from": "key", "to": "key-2"},
