@@ -39,18 +39,15 @@ class SecondFactorMiddleware:
             return None
         path = request.path
         verify, enrol = reverse("apps_admin:second_factor"), reverse("apps_admin:security")
-        allowed = (
-            verify,
-            enrol,
-            reverse("apps_admin:passkey_options"),
-            reverse("apps_admin:logout"),
-        )
-        if path in allowed or path.startswith(OPEN_PREFIXES):
+        has_one = second_factor.enrolled(user)
+        # The enrolment page only for the first factor: one who has a factor gives it first.
+        allowed = {verify, reverse("apps_admin:passkey_options"), reverse("apps_admin:logout")}
+        if path in allowed or (path == enrol and not has_one) or path.startswith(OPEN_PREFIXES):
             return None
         if path.startswith("/api/"):
             return JsonResponse(
                 {"detail": _("Give your second factor first."), "code": "second_factor"},
                 status=403,
             )
-        target = verify if second_factor.enrolled(user) else enrol
+        target = verify if has_one else enrol
         return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")

@@ -214,3 +214,12 @@ def test_removing_the_last_factor_of_an_admin_is_refused(client, users):
     answer = client.post(SECURITY, {"action": "totp_remove"}, follow=True)
     assert "must keep a second factor" in answer.content.decode()
     assert TotpDevice.objects.exists()
+
+
+def test_before_the_second_factor_the_enrolment_page_is_closed_to_one_who_has_one(client, users):
+    sign_in(client, "alice")
+    enrol_totp(client)
+    again = Client()
+    sign_in(again, "alice")
+    assert again.get(SECURITY)["Location"].startswith(VERIFY)
+    assert again.post(SECURITY, {"action": "totp_start"})["Location"].startswith(VERIFY)
