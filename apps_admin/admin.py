@@ -1,16 +1,16 @@
 """Django admin: tenants (secret write-only), memberships, the read-only audit log, API tokens.
 
-Everything here is for superusers only; tenant and membership changes and token revocations are
-audited.
+Everything here is for superusers only. Tenants, memberships and group roles are changed through
+`tenancy` (which audits each change); token revocations are audited here.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from apps_admin import audit
+from apps_admin import audit, tenancy
 from apps_admin.accounts import api_tokens
 from apps_admin.models import (
     ApiToken,
@@ -68,12 +68,9 @@ class TenantForm(forms.ModelForm):
         return cleaned
 
     def save(self, commit: bool = True) -> Tenant:
-        tenant = super().save(commit=False)
-        if self.cleaned_data.get("api_secret"):
-            tenant.set_api_secret(self.cleaned_data["api_secret"])
         if commit:
-            tenant.save()
-        return tenant
+            raise ValueError("Tenants are saved through tenancy.save_tenant (TenantAdmin).")
+        return super().save(commit=False)  # the secret is given to tenancy.save_tenant
 
 
 class SuperuserOnly:
@@ -93,28 +90,51 @@ class SuperuserOnly:
         return request.user.is_superuser
 
 
-def _roles(tenant: Tenant) -> dict[str, str]:
-    return {m.user.get_username(): m.role for m in tenant.memberships.select_related("user")}
+class MembershipForm(forms.ModelForm):
+    """A grant by hand: the role from groups is the provider's, set at each sign-in."""
+
+    class Meta:
+        model = Membership
+        fields = ["user", "tenant", "role_by_hand"]
+
+    def clean(self) -> dict:
+        super().clean()
+        cleaned = self.cleaned_data
+        if not cleaned.get("role_by_hand") and not self.instance.role_from_groups:
+            self.add_error("role_by_hand", gettext("Choose the role to grant."))
+        return cleaned
 
 
-def _membership_fields(membership: Membership) -> dict:
-    return {"user": membership.user.get_username(), "role": membership.role}
-
-
-def record_membership_change(request, tenant_id: str, before: dict, after: dict) -> None:
-    audit.record(
-        request,
-        "membership.change",
-        tenant_id=tenant_id,
-        changes=audit.changes_between(before, after),
-    )
+def _apply(request, form: forms.ModelForm, tenant: Tenant, *, delete: bool = False) -> None:
+    """One membership form through the one door: the hand part granted, changed or removed."""
+    membership = form.instance
+    user = form.cleaned_data.get("user") or membership.user
+    if membership.pk and membership.user_id != user.pk:  # moved to another person
+        stored = Membership.objects.select_related("user").get(pk=membership.pk)
+        tenancy.revoke(request, stored.user, tenant)
+    role = None if delete else form.cleaned_data.get("role_by_hand")
+    if role:
+        tenancy.grant(request, user, tenant, role)
+        return
+    left = tenancy.revoke(request, user, tenant)
+    if left is not None:
+        messages.warning(
+            request,
+            gettext(
+                "%(user)s keeps the role %(role)s in %(tenant)s from their provider groups: "
+                "change the groups or the group roles to remove it."
+            )
+            % {"user": user.get_username(), "role": left.role, "tenant": tenant.name},
+        )
 
 
 class MembershipInline(SuperuserOnly, admin.TabularInline):
     model = Membership
+    form = MembershipForm
+    fields = ["user", "role_by_hand", "role_from_groups", "role"]
+    readonly_fields = ["role_from_groups", "role"]
     extra = 1
     autocomplete_fields = ["user"]
-    readonly_fields = ["from_groups"]
 
 
 @admin.register(Tenant)
@@ -127,43 +147,30 @@ class TenantAdmin(SuperuserOnly, admin.ModelAdmin):
     inlines = [MembershipInline]
 
     def save_model(self, request, obj: Tenant, form, change: bool) -> None:
-        before = {f: form.initial.get(f) for f in form.changed_data} if change else {}
-        super().save_model(request, obj, form, change)
-        after = {f: form.cleaned_data.get(f) for f in form.changed_data}
-        if "api_secret" in after and not after["api_secret"]:
-            del after["api_secret"]
-        audit.record(
-            request,
-            "tenant.change",
-            outcome="ok",
-            tenant_id=obj.tenant_id,
-            changes=audit.changes_between(
-                {k: v for k, v in before.items() if k in after}, after, secret=["api_secret"]
-            ),
-        )
+        stored = Tenant.objects.get(pk=obj.pk) if change else Tenant()
+        secret = form.cleaned_data.get("api_secret") or ""
+        tenancy.save_tenant(request, obj, tenancy.tenant_fields(stored), secret=secret)
 
-    def save_related(self, request, form, formsets, change: bool) -> None:
-        before = _roles(form.instance)
-        super().save_related(request, form, formsets, change)
-        after = _roles(form.instance)
-        for username in sorted(set(before) | set(after)):
-            if before.get(username) != after.get(username):
-                record_membership_change(
-                    request,
-                    form.instance.tenant_id,
-                    {"user": username, "role": before[username]} if username in before else {},
-                    {"user": username, "role": after[username]} if username in after else {},
-                )
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        # What the admin's history message reads (formset.save() is never called here).
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for one in formset.forms:
+            if not getattr(one, "cleaned_data", None):
+                continue  # an empty extra row
+            if formset.can_delete and formset._should_delete_form(one):
+                if one.instance.pk:
+                    _apply(request, one, form.instance, delete=True)
+            elif one.has_changed():
+                _apply(request, one, form.instance)
 
     def delete_model(self, request, obj: Tenant) -> None:
-        tenant_id = obj.tenant_id
-        super().delete_model(request, obj)
-        audit.record(
-            request,
-            "tenant.change",
-            tenant_id=tenant_id,
-            changes={"deleted": {"from": False, "to": True}},
-        )
+        tenancy.delete_tenant(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for tenant in queryset:
+            tenancy.delete_tenant(request, tenant)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if isinstance(db_field, models.URLField):
@@ -173,21 +180,37 @@ class TenantAdmin(SuperuserOnly, admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(SuperuserOnly, admin.ModelAdmin):
-    list_display = ["user", "tenant", "role", "from_groups", "updated_at"]
-    list_filter = ["role", "from_groups", "tenant"]
-    readonly_fields = ["from_groups"]
+    """Both sources of each role: by hand (edited here) and from groups (the provider's)."""
+
+    form = MembershipForm
+    list_display = ["user", "tenant", "role", "role_by_hand", "role_from_groups", "updated_at"]
+    list_filter = ["role", "role_by_hand", "role_from_groups", "tenant"]
+    readonly_fields = ["role_from_groups", "role"]
     search_fields = ["user__username", "tenant__name", "tenant__tenant_id"]
     autocomplete_fields = ["user"]
 
     def save_model(self, request, obj: Membership, form, change: bool) -> None:
-        before = _membership_fields(Membership.objects.get(pk=obj.pk)) if change else {}
-        super().save_model(request, obj, form, change)
-        record_membership_change(request, obj.tenant.tenant_id, before, _membership_fields(obj))
+        tenant = form.cleaned_data["tenant"]
+        if change:
+            stored = Membership.objects.select_related("user", "tenant").get(pk=obj.pk)
+            if stored.tenant_id != tenant.pk:  # moved to another tenant
+                tenancy.revoke(request, stored.user, stored.tenant)
+                obj.pk = None
+        _apply(request, form, tenant)
+        saved = Membership.objects.filter(user=obj.user_id, tenant=tenant).first()
+        if saved is not None:
+            obj.pk = saved.pk  # for the admin's message and redirect
 
     def delete_model(self, request, obj: Membership) -> None:
-        before, tenant_id = _membership_fields(obj), obj.tenant.tenant_id
-        super().delete_model(request, obj)
-        record_membership_change(request, tenant_id, before, {})
+        left = tenancy.revoke(request, obj.user, obj.tenant)
+        if left is not None:
+            messages.warning(
+                request,
+                gettext(
+                    "%(user)s keeps the role %(role)s in %(tenant)s from their provider groups."
+                )
+                % {"user": obj.user.get_username(), "role": left.role, "tenant": obj.tenant.name},
+            )
 
     def delete_queryset(self, request, queryset) -> None:
         for membership in queryset.select_related("user", "tenant"):
@@ -221,6 +244,16 @@ class GroupRoleAdmin(SuperuserOnly, admin.ModelAdmin):
     list_display = ["group", "tenant", "role"]
     list_filter = ["role", "tenant"]
     search_fields = ["group", "tenant__name"]
+
+    def save_model(self, request, obj: GroupRole, form, change: bool) -> None:
+        tenancy.save_group_role(request, obj, tenancy.group_role_before(obj))
+
+    def delete_model(self, request, obj: GroupRole) -> None:
+        tenancy.delete_group_role(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for mapping in queryset.select_related("tenant"):
+            tenancy.delete_group_role(request, mapping)
 
 
 @admin.register(ProviderIdentity)

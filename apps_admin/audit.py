@@ -45,12 +45,19 @@ ACTIONS = (
     "secretkey.renew",
     "tenant.change",
     "membership.change",
+    "grouprole.change",
     "login.failed",
     "access.denied",
     "token.create",
     "token.revoke",
+    "token.suspend",
+    "token.resume",
     "user.create",
     "user.deactivate",
+    "mfa.enrol",
+    "mfa.remove",
+    "mfa.recovery_codes",
+    "mfa.reset",
 )
 CHANGED = "(changed)"
 

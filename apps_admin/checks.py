@@ -5,6 +5,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from apps_admin import crypto
+from apps_admin.accounts import second_factor
 from apps_admin.accounts.oidc import groups
 
 
@@ -43,6 +44,14 @@ def identity_provider_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
                 "LOCAL_LOGIN is off but no identity provider is configured: only superusers "
                 "can sign in.",
                 id="apps_admin.W001",
+            )
+        )
+    if settings.LOCAL_MFA not in second_factor.POLICIES:
+        problems.append(
+            checks.Error(
+                f"LOCAL_MFA is {settings.LOCAL_MFA!r}.",
+                hint="Set it to admins (the default), all or off.",
+                id="apps_admin.E005",
             )
         )
     _found, wrong = groups.parse_group_roles(settings.OIDC_GROUP_ROLES)

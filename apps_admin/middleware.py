@@ -74,10 +74,12 @@ class SessionIdleMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        if session is None or session.modified or session.is_empty():
+        if session is None or session.is_empty():
             return response
         renewed_at = session.get(self.KEY)
         now = time.time()
-        if not isinstance(renewed_at, int | float) or now - renewed_at >= self.RENEW_AFTER:
+        # A session saved for another reason is renewed by that save: note it as the renewal.
+        due = not isinstance(renewed_at, int | float) or now - renewed_at >= self.RENEW_AFTER
+        if session.modified or due:
             session[self.KEY] = now  # marks the session modified: SessionMiddleware saves it
         return response

@@ -107,7 +107,10 @@ class Role(models.TextChoices):
 
 
 class Membership(models.Model):
-    """A user's role in one tenant. Superusers act as admin everywhere without one."""
+    """A user's role in one tenant, from two sources kept apart: what was granted by hand (the
+    admin, `tenant_grant`) and what the identity provider's groups give (set at each sign-in).
+    The role in force (`role`) is the higher of the two; a membership with neither is deleted.
+    Superusers act as admin everywhere without one. Written only through `tenancy`."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -118,18 +121,35 @@ class Membership(models.Model):
     tenant = models.ForeignKey(
         Tenant, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("tenant")
     )
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
-    from_groups = models.BooleanField(
-        _("from the identity provider's groups"),
-        default=False,
-        help_text=_("Set at each sign-in from the user's groups; a role granted by hand is not."),
+    role = models.CharField(
+        _("role in force"),
+        max_length=16,
+        choices=Role.choices,
+        default=Role.VIEWER,
+        help_text=_("The higher of the role granted by hand and the role from groups."),
+    )
+    # Empty: no role from that source.
+    role_by_hand = models.CharField(
+        _("role granted by hand"), max_length=16, choices=Role.choices, blank=True, default=""
+    )
+    role_from_groups = models.CharField(
+        _("role from the identity provider's groups"),
+        max_length=16,
+        choices=Role.choices,
+        blank=True,
+        default="",
+        help_text=_("Set at each sign-in from the user's groups."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "tenant"], name="one_membership_per_tenant")
+            models.UniqueConstraint(fields=["user", "tenant"], name="one_membership_per_tenant"),
+            models.CheckConstraint(
+                condition=~models.Q(role_by_hand="") | ~models.Q(role_from_groups=""),
+                name="membership_has_a_source",
+            ),
         ]
         ordering = ["tenant__name", "user__username"]
         verbose_name = _("membership")
@@ -137,6 +157,18 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} is {self.role} of {self.tenant.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.role_by_hand and not self.role_from_groups:
+            self.role_by_hand = self.role  # made with a role alone: a grant by hand
+        self.role = higher_role(self.role_by_hand, self.role_from_groups) or self.role
+        super().save(*args, **kwargs)
+
+
+def higher_role(*roles: str | None) -> str | None:
+    """The highest of the roles given (None among them ignored), or None."""
+    present = [Role(role) for role in roles if role]
+    return max(present, key=lambda role: role.rank).value if present else None
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -301,6 +333,18 @@ class ProviderIdentity(models.Model):
     subject = models.CharField(_("subject (sub)"), max_length=255)
     groups = models.JSONField(_("groups at the last sign-in"), default=list, blank=True)
     last_seen_at = models.DateTimeField(_("last signed in"))
+    # Set when the provider refused the person at a silent session check (prompt=none): their
+    # API tokens are suspended until they sign in there again. Their account stays active:
+    # deactivating is an administrator's decision.
+    suspended_at = models.DateTimeField(
+        _("API tokens suspended since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The identity provider refused this person at a session check; their API tokens "
+            "work again once they sign in."
+        ),
+    )
 
     class Meta:
         constraints = [
@@ -334,3 +378,86 @@ class GroupRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group}: {self.role} of {self.tenant.name}"
+
+
+# --- A second factor for local accounts (accounts/second_factor.py) ---------------------------
+
+
+class TotpDevice(models.Model):
+    """A person's authenticator app (TOTP, RFC 6238). Its seed is encrypted at rest and never
+    shown again once confirmed; `last_step` is the last time step whose code was accepted, so
+    that no code is ever accepted twice."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="totp_device",
+        verbose_name=_("user"),
+    )
+    secret_encrypted = models.TextField(editable=False)
+    confirmed = models.BooleanField(_("confirmed"), default=False)
+    last_step = models.BigIntegerField(null=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
+
+    def __str__(self) -> str:
+        return f"{self.user} (TOTP)"
+
+    @property
+    def secret(self) -> str:
+        return crypto.decrypt(self.secret_encrypted)
+
+    def set_secret(self, plaintext: str) -> None:
+        self.secret_encrypted = crypto.encrypt(plaintext)
+
+
+class Passkey(models.Model):
+    """A person's passkey (WebAuthn credential): its id and public key, never a secret."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="passkeys",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    credential_id = models.CharField(max_length=1400, unique=True, editable=False)  # base64url
+    public_key = models.BinaryField(editable=False)
+    sign_count = models.BigIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("passkey")
+        verbose_name_plural = _("passkeys")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.name}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time recovery code, kept as the SHA-256 digest of its 80 random bits."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="recovery_codes",
+        verbose_name=_("user"),
+    )
+    digest = models.CharField(max_length=64, editable=False)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "digest"], name="one_digest_per_user")
+        ]
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {'used' if self.used_at else 'unused'}"

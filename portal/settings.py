@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "apps_admin.pages.middleware.MethodNotAllowedPageMiddleware",
     "apps_admin.pages.middleware.NotFoundPageInDebugMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After a password, only the second factor (or its enrolment) until it is given.
+    "apps_admin.accounts.second_factor_gate.SecondFactorMiddleware",
     # Checks a provider's session again after SESSION_IDLE_TIMEOUT; a no-op without OIDC_ISSUER.
     "apps_admin.accounts.oidc.session_refresh.ProviderSessionRefresh",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -101,6 +103,10 @@ SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=1800)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 # Revealing or renewing a secret key needs the password entered within this many seconds.
 REAUTH_WINDOW = env.int("REAUTH_WINDOW", default=600)
+# Who among the portal's own accounts must have a second factor (accounts/second_factor.py):
+# "admins" (superusers and admins of any tenant), "all", or "off". Anyone who set one up is
+# asked for it whatever this says; people of the identity provider keep the provider's MFA.
+LOCAL_MFA = env.str("LOCAL_MFA", default="admins").strip().lower()
 
 # --- Sign-in with the company's identity provider (OpenID Connect; apps_admin/accounts/oidc/) -
 # Off unless OIDC_ISSUER is set. The endpoints come from the issuer's discovery document.

@@ -76,6 +76,12 @@ def client_as(client, users):
     return make
 
 
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin client, signed in as after a whole sign-in (second factor given)."""
+    return login(client, admin_user)
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache: counters such as the failed sign-ins of a username

@@ -38,16 +38,18 @@ def make_tenant(server, credentials: dict, *, name: str = "Acme", save: bool = T
 
 
 def login(client, user, *, reauthenticated: bool = False):
-    """Log the client in as `user` (None stays anonymous); optionally inside the re-auth window."""
-    from apps_admin.accounts import reauth
+    """Log the client in as `user` (None stays anonymous), as after a whole sign-in: password and
+    second factor given; optionally inside the re-auth window."""
+    from apps_admin.accounts import reauth, second_factor
 
     if user is None:
         return client
     client.force_login(user)
+    session = client.session
+    session[second_factor.SESSION_KEY] = second_factor.VERIFIED
     if reauthenticated:
-        session = client.session
         session[reauth.SESSION_KEY] = time.time()
-        session.save()
+    session.save()
     return client
 
 

@@ -96,7 +96,11 @@ def find(text: str) -> ApiToken | None:
     prefix, _sep, secret = text.removeprefix(TAG).partition("_")
     if not _PREFIX.fullmatch(prefix) or not secret:
         return None
-    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+    token = (
+        ApiToken.objects.select_related("user", "user__provider_identity")
+        .filter(prefix=prefix)
+        .first()
+    )
     if token is None or not hmac.compare_digest(token.digest, digest_of(secret)):
         return None
     return token

@@ -1,13 +1,13 @@
-"""What happens outside the portal's own views: failed logins are audited, and a password
-change or a deactivation revokes the person's API tokens."""
+"""What happens outside the portal's own views: failed logins are audited, a sign-in asks for its
+own second factor, and a password change or a deactivation revokes the person's API tokens."""
 
 from django.conf import settings
-from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
 from apps_admin import audit
-from apps_admin.accounts import api_tokens, login_ceiling
+from apps_admin.accounts import api_tokens, login_ceiling, second_factor
 
 
 @receiver(user_login_failed)
@@ -16,6 +16,13 @@ def record_failed_login(sender, credentials: dict, request=None, **kwargs) -> No
     username = str(credentials.get("username", ""))
     login_ceiling.count_failure(username)
     audit.record(request, "login.failed", outcome="denied", username=username, user=_nobody)
+
+
+@receiver(user_logged_in)
+def ask_second_factor_again(sender, request=None, user=None, **kwargs) -> None:
+    # Each sign-in gives its own second factor: nothing of an earlier one carries over.
+    if request is not None and hasattr(request, "session"):
+        request.session.pop(second_factor.SESSION_KEY, None)
 
 
 class _Nobody:

@@ -16,6 +16,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.request import Request
 
 from apps_admin.accounts import api_tokens
+from apps_admin.accounts.oidc import suspension
 from apps_admin.models import ApiToken
 
 HEADER = "X-Auth-Token"
@@ -52,6 +53,15 @@ def check_token(text: str) -> tuple[AbstractBaseUser, ApiToken]:
         )
     if not token.user.is_active:
         raise _refused(_("This API token's user is deactivated."))
+    suspended_at = suspension.suspended_since(token.user)
+    if suspended_at is not None:
+        raise _refused(
+            _(
+                "This API token is suspended: the identity provider refused its owner on "
+                "%(when)s. It works again once they sign in to the portal."
+            )
+            % {"when": _when(suspended_at)}
+        )
     api_tokens.touch(token, now)
     return token.user, token
 

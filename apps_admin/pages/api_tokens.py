@@ -1,14 +1,17 @@
 """`/account/tokens/`: a person's API tokens for the REST API, listed, made (shown once), revoked.
 
 A new token is in the body of the POST's answer only (never in a URL, a message or a log), and no
-answer of this page is cached. Making one needs a recent password confirmation, since a token
-with the `secrets` scope reaches secret keys without one. Nobody sees or revokes another
-person's tokens here (superusers can, in Django admin).
+answer of this page is cached. Making one needs a recent confirmation, since a token with the
+`secrets` scope reaches secret keys without one: the form asks for the password (and the second
+factor) itself and makes the token with the same POST; a person of the identity provider signs in
+there again and comes back to the form as they sent it (`pending_post`), without retyping. Nobody
+sees or revokes another person's tokens here (superusers can, in Django admin).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -16,17 +19,21 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from apps_admin import audit
 from apps_admin.access import SignedInRequest
 from apps_admin.accounts import api_tokens as tokens
-from apps_admin.accounts import reauth
+from apps_admin.accounts import pending_post
+from apps_admin.accounts.oidc import provider_users
 from apps_admin.models import TOKEN_DAYS_DEFAULT, ApiToken, TokenScope
+from apps_admin.pages.account import ProviderConfirmation, unconfirmed, unconfirmed_form
 
 # How long a revoked or expired token stays on the page, greyed.
 ENDED_SHOWN = timedelta(days=30)
@@ -60,6 +67,7 @@ class NewTokenForm(forms.Form):
     )
 
 
+@sensitive_post_parameters("password")
 @never_cache  # Cache-Control: no-store among others: an answer may hold a new token
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -75,11 +83,15 @@ def api_tokens(request: SignedInRequest) -> HttpResponse:
 
 
 def _create(request: SignedInRequest) -> HttpResponse:
-    if not reauth.is_recent(request):
-        return HttpResponseRedirect(reauth.reauth_url(request.path))
     form = NewTokenForm(request.POST)
     if not form.is_valid():
         return _page(request, form)
+    confirmation = unconfirmed(request)
+    if isinstance(confirmation, ProviderConfirmation):
+        pending_post.keep(request)
+        return HttpResponseRedirect(provider_users.fresh_sign_in_url(reverse("apps_admin:resume")))
+    if confirmation is not None:
+        return _page(request, form, confirmation=confirmation, status=400)
     token, text = tokens.issue(request.user, **form.cleaned_data)
     audit.record(request, "token.create", changes=tokens.creation_changes(token))
     return _page(request, NewTokenForm(), new_token=text, new=token)
@@ -121,6 +133,8 @@ def _page(
     new_token: str = "",
     new: ApiToken | None = None,
     confirm_revoke: str = "",
+    confirmation: Any = None,
+    status: int = 200,
 ) -> HttpResponse:
     mine = ApiToken.objects.filter(user=request.user)
     now = timezone.now()
@@ -139,8 +153,9 @@ def _page(
             "ended": ended,
             "new_token": new_token,
             "new": new,
-            "reauth_recent": reauth.is_recent(request),
             # The token whose revocation is asked (its row's question open), if any.
             "confirm_revoke": _token_id(confirm_revoke),
+            "password_form": confirmation or unconfirmed_form(request),
         },
+        status=status,
     )

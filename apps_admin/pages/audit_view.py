@@ -27,12 +27,19 @@ ACTION_LABELS = {
     "secretkey.renew": _("Secret key regenerated"),
     "tenant.change": _("Tenant settings changed"),
     "membership.change": _("Members changed"),
+    "grouprole.change": _("Group role changed"),
     "login.failed": _("Failed sign-in"),
     "access.denied": _("Access refused"),
     "token.create": _("API token created"),
     "token.revoke": _("API token revoked"),
+    "token.suspend": _("API tokens suspended"),
+    "token.resume": _("API tokens working again"),
     "user.create": _("User created at first sign-in"),
     "user.deactivate": _("User deactivated"),
+    "mfa.enrol": _("Second factor added"),
+    "mfa.remove": _("Second factor removed"),
+    "mfa.recovery_codes": _("New recovery codes made"),
+    "mfa.reset": _("Second factor reset by an administrator"),
 }
 FIELD_LABELS = {
     "description": _("Description"),
@@ -45,7 +52,16 @@ FIELD_LABELS = {
     "name": _("Name"),
     "scope": _("Scope"),
     "tried": _("Tried"),
+    "user": _("User"),
     "role": _("Role"),
+    "role_by_hand": _("Role by hand"),
+    "role_from_groups": _("Role from groups"),
+    "group": _("Provider group"),
+    "tokens": _("API tokens"),
+    "reason": _("Reason"),
+    "factor": _("Second factor"),
+    "second_factor": _("Second factor"),
+    "recovery_codes": _("Recovery codes"),
 }
 SECRET_FIELDS = frozenset({"recording_service_account_key", "api_secret"})
 LIST_FIELDS = frozenset({"domains", "permissions"})

@@ -13,6 +13,7 @@ from apps_admin.pages import (
     audit_log,
     bulk,
     home,
+    second_factor,
     secret_key,
     usage,
 )
@@ -31,6 +32,10 @@ urlpatterns = [
     path("oidc/start/", oidc_views.start, name="oidc_start"),
     path("oidc/callback/", oidc_views.callback, name="oidc_callback"),
     path("reauth/", account.reauthenticate, name="reauth"),
+    path("resume/", account.resume, name="resume"),
+    path("login/verify/", second_factor.verify, name="second_factor"),
+    path("account/security/", second_factor.security, name="security"),
+    path("account/passkeys/options/", second_factor.passkey_options, name="passkey_options"),
     path("account/tokens/", api_tokens.api_tokens, name="api_tokens"),
     # A tenant's apps
     path(APPS, apps_list.app_list, name="app_list"),

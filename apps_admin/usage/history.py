@@ -18,7 +18,7 @@ from datetime import date, datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apps_admin import ecl
+from apps_admin import ecl, tenancy
 from apps_admin.models import Tenant, UsageMonth
 
 logger = logging.getLogger(__name__)
@@ -78,8 +78,7 @@ def record(tenant: Tenant) -> Recorded:
         ended = UsageMonth.objects.filter(
             tenant=tenant, final=False, recorded_at__lt=started
         ).update(final=True)
-        tenant.usage_recorded_at = timezone.now()
-        Tenant.objects.filter(pk=tenant.pk).update(usage_recorded_at=tenant.usage_recorded_at)
+        tenancy.note_usage_recorded(tenant, timezone.now())
     return Recorded(apps=len(apps), rows=len(rows), unreported=ended)
 
 

@@ -136,11 +136,14 @@ def test_a_membership_change_in_admin_is_audited(client_as, users, tenant):
     membership = users["viewer"].memberships.get()
     response = client.post(
         f"/admin/apps_admin/membership/{membership.pk}/change/",
-        {"user": users["viewer"].pk, "tenant": tenant.pk, "role": "editor"},
+        {"user": users["viewer"].pk, "tenant": tenant.pk, "role_by_hand": "editor"},
     )
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="membership.change")
-    assert event.changes == {"role": {"from": "viewer", "to": "editor"}}
+    assert event.changes == {
+        "role": {"from": "viewer", "to": "editor"},
+        "role_by_hand": {"from": "viewer", "to": "editor"},
+    }
     assert event.actor_username == "root"
 
 

@@ -112,6 +112,9 @@ def page(request, browser, live_server):
 
 
 @pytest.fixture
-def portal(transactional_db, emulator, emulator_server, django_user_model) -> Portal:
-    """A tenant with three apps at the emulator and a viewer, an editor and an admin of it."""
+def portal(transactional_db, emulator, emulator_server, django_user_model, settings) -> Portal:
+    """A tenant with three apps at the emulator and a viewer, an editor and an admin of it,
+    who sign in with a password alone (LOCAL_MFA=off): the second factor has its own journey,
+    test_journey_passkeys.py, which sets LOCAL_MFA back to its default."""
+    settings.LOCAL_MFA = "off"
     return make_portal(emulator, emulator_server, django_user_model)

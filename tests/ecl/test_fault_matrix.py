@@ -7,7 +7,7 @@ import logging
 import pytest
 from django.test import override_settings
 
-from tests.helpers import make_tenant, token_for
+from tests.helpers import login, make_tenant, token_for
 
 # slow: every fault against every page and endpoint, a hundred and eighty cases, hangs included
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -102,10 +102,7 @@ def world(db, emulator_server, emulator, users, client):
     credentials = emulator.create_tenant(apps=3)
     tenant = make_tenant(emulator_server, credentials, name="Matrix")
     root = users["superuser"]
-    client.force_login(root)
-    session = client.session
-    session["reauthenticated_at"] = __import__("time").time()
-    session.save()
+    login(client, root, reauthenticated=True)
     token = token_for(root)
     from apps_admin import ecl
 

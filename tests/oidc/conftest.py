@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from apps_admin.models import GroupRole, Tenant
 from tests.oidc.provider_process import OidcProvider, provider_available
 
 CLIENT_ID = "portal"
@@ -24,6 +25,7 @@ PASSWORD = "correct-horse-battery"
 REDIRECT_URIS = ["http://testserver/oidc/callback/", "http://127.0.0.1/oidc/callback/"]
 POST_LOGOUT_REDIRECT_URIS = ["http://testserver/", "http://127.0.0.1/"]
 REDIRECT_URI_PREFIXES = ["http://127.0.0.1:", "http://localhost:", "http://testserver/"]
+TENANT_ID = "a" * 32
 
 
 def _user(username: str, groups: list[str], *, mfa: bool = False) -> dict[str, Any]:
@@ -86,3 +88,28 @@ def oidc(oidc_provider: OidcProvider) -> Iterator[OidcProvider]:
     """The session's provider, reset after the test."""
     yield oidc_provider
     oidc_provider.reset()
+
+
+@pytest.fixture
+def acme() -> Tenant:
+    tenant = Tenant(name="Acme", tenant_id=TENANT_ID, api_key="key")
+    tenant.set_api_secret("secret")
+    tenant.save()
+    GroupRole.objects.create(group="portal-acme-admins", tenant=tenant, role="admin")
+    return tenant
+
+
+@pytest.fixture
+def portal(oidc: OidcProvider, settings) -> OidcProvider:
+    """The portal configured for the test provider."""
+    settings.OIDC_ISSUER = oidc.issuer
+    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+    settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
+    settings.OIDC_ENABLED = True
+    settings.OIDC_PROVIDER_NAME = "Acme SSO"
+    settings.OIDC_GROUP_ROLES = f"portal-acme-viewers={TENANT_ID}:viewer"
+    settings.AUTHENTICATION_BACKENDS = [
+        *settings.AUTHENTICATION_BACKENDS,
+        "apps_admin.accounts.oidc.backend.ProviderBackend",
+    ]
+    return oidc

@@ -76,7 +76,7 @@ def authorize(session: requests.Session, discovery: dict, **extra: str) -> tuple
 
 
 def submit_login(session, page, username, password=PASSWORD, otp=None) -> requests.Response:
-    (form,) = forms(page.text)
+    (form,) = [f for f in forms(page.text) if "username" in f["fields"]]
     data = {"username": username, "password": password, **({"otp": otp} if otp else {})}
     action = urljoin(page.url, form["action"])
     return follow(session, session.post(action, data=data, allow_redirects=False, timeout=5))

@@ -18,42 +18,15 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from apps_admin.accounts import api_tokens
 from apps_admin.accounts.oidc import backend as oidc_backend
-from apps_admin.models import ApiToken, AuditEvent, GroupRole, Membership, ProviderIdentity, Tenant
-from tests.oidc.conftest import CLIENT_ID, CLIENT_SECRET, PASSWORD, default_config
+from apps_admin.models import ApiToken, AuditEvent, Membership, ProviderIdentity, Tenant
+from tests.oidc.conftest import CLIENT_ID, CLIENT_SECRET, PASSWORD, TENANT_ID, default_config
 from tests.oidc.provider_process import OidcProvider
 from tests.oidc.test_provider import forms
 from tests.oidc.test_provider import sign_in as provider_sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]  # a Node.js provider
-TENANT_ID = "a" * 32
 CALLBACK = "http://testserver/oidc/callback/"
-
-
-@pytest.fixture
-def acme() -> Tenant:
-    tenant = Tenant(name="Acme", tenant_id=TENANT_ID, api_key="key")
-    tenant.set_api_secret("secret")
-    tenant.save()
-    GroupRole.objects.create(group="portal-acme-admins", tenant=tenant, role="admin")
-    return tenant
-
-
-@pytest.fixture
-def portal(oidc: OidcProvider, settings) -> OidcProvider:
-    """The portal configured for the test provider."""
-    settings.OIDC_ISSUER = oidc.issuer
-    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
-    settings.OIDC_RP_CLIENT_SECRET = CLIENT_SECRET
-    settings.OIDC_ENABLED = True
-    settings.OIDC_PROVIDER_NAME = "Acme SSO"
-    settings.OIDC_GROUP_ROLES = f"portal-acme-viewers={TENANT_ID}:viewer"
-    settings.AUTHENTICATION_BACKENDS = [
-        *settings.AUTHENTICATION_BACKENDS,
-        "apps_admin.accounts.oidc.backend.ProviderBackend",
-    ]
-    return oidc
 
 
 def at_provider(browser: requests.Session, url: str, username: str):
@@ -263,22 +236,6 @@ def test_someone_else_at_the_provider_does_not_switch_the_account(portal, acme, 
     assert "as someone else" in shown_message(client, answer)
 
 
-def test_a_user_the_provider_refuses_is_deactivated_and_loses_api_tokens(portal, acme, client):
-    browser = requests.Session()
-    sign_in(client, browser, "alice")
-    alice = ProviderIdentity.objects.get(subject="sub-alice").user
-    api_tokens.issue(alice, name="script", scope="read", days=30)
-    portal.update_user("alice", disabled=True)
-    started = client.get("/oidc/start/?fresh=1&next=/")
-    back = at_provider(browser, started["Location"], "alice")
-    answer = client.get(urlsplit(back).path, dict(parse_qsl(urlsplit(back).query)))
-    alice.refresh_from_db()
-    assert not alice.is_active and "_auth_user_id" not in client.session
-    assert "refused your sign-in" in shown_message(client, answer)
-    assert not ApiToken.objects.live().filter(user=alice).exists()
-    assert AuditEvent.objects.filter(action="user.deactivate").count() == 1
-
-
 def test_local_login_off_leaves_only_the_superusers_password(portal, client, settings):
     settings.LOCAL_LOGIN = False
     User = get_user_model()
@@ -380,17 +337,21 @@ def test_no_secret_of_the_sign_in_reaches_a_log_or_a_page(portal, acme, client, 
     assert not {"oidc_id_token", "oidc_access_token"} & set(client.session.keys())
 
 
-def test_an_api_token_needs_the_fresh_sign_in_too(portal, acme, client):
+def test_an_api_token_needs_the_fresh_sign_in_too_and_keeps_the_form(portal, acme, client):
     browser = requests.Session()
     sign_in(client, browser, "alice")
-    asked = client.post("/account/tokens/", {"action": "create", "name": "ci", "scope": "read"})
-    to_provider = client.get(asked["Location"])
-    assert (
-        to_provider["Location"].startswith("/oidc/start/?") and "fresh=1" in to_provider["Location"]
-    )
-    answer = sign_in(client, browser, "alice", start=to_provider["Location"])
-    assert answer["Location"] == "/account/tokens/"
-    created = client.post(
-        "/account/tokens/", {"action": "create", "name": "ci", "scope": "read", "days": "30"}
-    )
-    assert created.status_code == 200 and ApiToken.objects.filter(name="ci").count() == 1
+    page = client.get("/account/tokens/").content.decode()
+    assert 'id="token-provider-confirmation"' in page and 'name="password"' not in page
+    typed = {"action": "create", "name": "ci", "scope": "write", "days": "30"}
+    asked = client.post("/account/tokens/", typed)
+    assert asked["Location"].startswith("/oidc/start/?") and "fresh=1" in asked["Location"]
+    assert not ApiToken.objects.exists()
+    answer = sign_in(client, browser, "alice", start=asked["Location"])
+    assert answer["Location"] == "/resume/"
+    resume = client.get("/resume/")
+    assert resume.context["pending"].path == "/account/tokens/"
+    assert sorted(resume.context["pending"].fields) == sorted(typed.items())
+    created = client.post(resume.context["pending"].path, dict(resume.context["pending"].fields))
+    assert created.status_code == 200 and "Your new token" in created.content.decode()
+    token = ApiToken.objects.get()
+    assert (token.name, token.scope) == ("ci", "write")

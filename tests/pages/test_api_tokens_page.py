@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from apps_admin.accounts import api_tokens
 from apps_admin.models import ApiToken, AuditEvent
-from tests.helpers import login
+from tests.helpers import PASSWORD, login
 
 pytestmark = pytest.mark.django_db
 
@@ -160,17 +160,34 @@ def test_creating_is_audited_with_name_and_scope_but_never_the_token(vera, page,
     assert secret not in caplog.text
 
 
-def test_creating_a_token_needs_a_recent_password_confirmation(client, users, page):
+def test_creating_a_token_asks_for_the_password_in_the_form_and_keeps_what_was_typed(
+    client, users, page
+):
     login(client, users["viewer"])
-    response = create(client, page)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("apps_admin:reauth"))
-    assert not ApiToken.objects.exists()
+    shown = client.get(page).content.decode()
+    assert "Confirm your password to create this token" in shown
+    typed = {**NEW, "name": "nightly export", "scope": "write", "days": "180"}
+    response = client.post(page, typed)
+    assert response.status_code == 400 and not ApiToken.objects.exists()
+    form = response.context["form"]
+    assert (form["name"].value(), form["scope"].value(), form["days"].value()) == (
+        "nightly export",
+        "write",
+        "180",
+    )
+    wrong = client.post(page, {**typed, "password": "not-it"})
+    assert wrong.status_code == 400 and "That password is not correct." in wrong.content.decode()
+    assert wrong.context["form"]["name"].value() == "nightly export"
+    made = client.post(page, {**typed, "password": PASSWORD})
+    assert made.status_code == 200 and shown_token(made).startswith("swp_")
+    token = ApiToken.objects.get()
+    assert (token.name, token.scope) == ("nightly export", "write")
+    assert "Confirm your password" not in client.get(page).content.decode()  # confirmed now
 
 
 @override_settings(REAUTH_WINDOW=0)
 def test_an_expired_confirmation_asks_again(vera, page):
-    assert create(vera, page).status_code == 302
+    assert create(vera, page).status_code == 400
     assert not ApiToken.objects.exists()
 
 

@@ -8,6 +8,14 @@ from apps_admin.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def password_only(settings):
+    """The password part of the confirmation; with the second factor (LOCAL_MFA's default
+    asks admins for one) in tests/security/test_second_factor.py."""
+    settings.LOCAL_MFA = "off"
+
+
 SECRET_GET = "GET /tenants/{tenant_id}/apps/{app_id}/secretkey"
 SECRET_POST = "POST /tenants/{tenant_id}/apps/{app_id}/secretkey"
 LOST_RENEWAL = {"method": "POST", "path": "/secretkey$", "action": "reset", "when": "after"}

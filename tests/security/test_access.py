@@ -111,16 +111,30 @@ def test_tenant_grant_grants_changes_and_revokes_a_role_and_audits_it(users, ten
         "tenant_grant", "mallory", tenant.tenant_id.upper(), "editor", stdout=io.StringIO()
     )
     assert Membership.objects.get(user=users["outsider"], tenant=tenant).role == "editor"
-    call_command("tenant_grant", "mallory", tenant.tenant_id, "--revoke", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("tenant_revoke", "mallory", tenant.tenant_id, stdout=out)
+    assert out.getvalue() == f"Revoked mallory's role in {tenant.name}.\n"
     assert not Membership.objects.filter(user=users["outsider"], tenant=tenant).exists()
     changes = [
         e.changes for e in AuditEvent.objects.filter(action="membership.change").order_by("id")
     ]
     assert changes == [
-        {"role": {"from": None, "to": "viewer"}, "user": {"from": None, "to": "mallory"}},
-        {"role": {"from": "viewer", "to": "editor"}},
-        {"role": {"from": "editor", "to": None}, "user": {"from": "mallory", "to": None}},
+        {
+            "role": {"from": None, "to": "viewer"},
+            "role_by_hand": {"from": None, "to": "viewer"},
+            "user": {"from": None, "to": "mallory"},
+        },
+        {
+            "role": {"from": "viewer", "to": "editor"},
+            "role_by_hand": {"from": "viewer", "to": "editor"},
+        },
+        {
+            "role": {"from": "editor", "to": None},
+            "role_by_hand": {"from": "editor", "to": None},
+            "user": {"from": "mallory", "to": None},
+        },
     ]
+    assert {e.actor_username for e in AuditEvent.objects.all()} == {"manage.py"}
 
 
 def test_tenant_grant_explains_its_mistakes(users, tenant):
@@ -132,6 +146,8 @@ def test_tenant_grant_explains_its_mistakes(users, tenant):
         call_command("tenant_grant", "vera", tenant.tenant_id, "owner")
     with pytest.raises(CommandError, match="Give a ROLE"):
         call_command("tenant_grant", "vera", tenant.tenant_id)
+    with pytest.raises(CommandError, match="No tenant"):
+        call_command("tenant_revoke", "vera", "0" * 32)
 
 
 @pytest.mark.parametrize("tenant_id", ["x\x00y", "../../etc", "F" * 33, "g" * 32, ""])

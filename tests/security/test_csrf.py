@@ -6,8 +6,7 @@ import json
 import pytest
 from django.test import Client
 
-from apps_admin.accounts import reauth
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, login
 
 pytestmark = pytest.mark.django_db
 
@@ -15,11 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def strict_client(users, tenant):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(users["superuser"])
-    session = client.session
-    session[reauth.SESSION_KEY] = __import__("time").time()
-    session.save()
-    return client
+    return login(client, users["superuser"], reauthenticated=True)
 
 
 def changing_pages(tenant_id: str, app_id: str) -> list[str]:

@@ -13,6 +13,13 @@ from tests.helpers import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def password_only(settings):
+    """The password part of the confirmation; with the second factor (LOCAL_MFA's default
+    asks admins for one) in tests/security/test_second_factor.py."""
+    settings.LOCAL_MFA = "off"
+
+
 class FakeSession(dict):
     pass
 

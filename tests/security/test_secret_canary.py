@@ -48,7 +48,10 @@ class Walk:
         return response
 
 
-def test_no_planted_secret_leaks_anywhere(db, emulator_server, emulator, django_user_model, caplog):
+def test_no_planted_secret_leaks_anywhere(
+    db, emulator_server, emulator, django_user_model, caplog, settings
+):
+    settings.LOCAL_MFA = "off"  # the walk signs in with a password alone
     caplog.set_level(logging.DEBUG)
     for name in ("", "urllib3", "django", "django.request", "apps_admin", "axes", "portal"):
         logging.getLogger(name).setLevel(logging.DEBUG)

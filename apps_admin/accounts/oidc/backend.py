@@ -17,7 +17,7 @@ from django.utils import timezone
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from apps_admin import audit
-from apps_admin.accounts.oidc import groups, provider
+from apps_admin.accounts.oidc import groups, provider, suspension
 from apps_admin.models import ProviderIdentity
 
 logger = logging.getLogger(__name__)
@@ -94,6 +94,7 @@ class ProviderBackend(OIDCAuthenticationBackend):
             identity.groups = _groups(claims)
             identity.last_seen_at = timezone.now()
             identity.save()
+            suspension.lift(self.request, identity)
             self._update(user, claims)
             if user.is_active:
                 groups.sync(self.request, user, identity.groups)

@@ -1,5 +1,5 @@
-"""Tenant roles from the provider's groups, set at each sign-in: a role that came from a group
-follows the groups; a role granted by hand stays as it is."""
+"""Tenant roles from the provider's groups, set at each sign-in: the part of a membership that
+groups give follows the groups; the part granted by hand stays as it is."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.http import HttpRequest
 
-from apps_admin import audit
-from apps_admin.models import GroupRole, Membership, Role, Tenant
+from apps_admin import tenancy
+from apps_admin.models import GroupRole, Role, Tenant
 
 
 def parse_group_roles(text: str) -> tuple[list[tuple[str, str, str]], list[str]]:
@@ -52,43 +52,6 @@ def roles_for(groups: Iterable[str]) -> dict[int, str]:
 
 
 def sync(request: HttpRequest | None, user, groups: Iterable[str]) -> None:
-    """Grant, change and remove the user's roles that come from groups; one audit event each."""
-    wanted = roles_for(groups)
-    current = {
-        m.tenant_id: m for m in Membership.objects.filter(user=user).select_related("tenant")
-    }
-    for tenant_pk, membership in current.items():
-        if not membership.from_groups:
-            continue  # granted by hand
-        role = wanted.get(tenant_pk)
-        if role is None:
-            membership.delete()
-            _audit(request, user, membership.tenant, membership.role, None)
-        elif role != membership.role:
-            before = membership.role
-            membership.role = role
-            membership.save(update_fields=["role", "updated_at"])
-            _audit(request, user, membership.tenant, before, role)
-    for tenant_pk, role in wanted.items():
-        if tenant_pk not in current:
-            membership = Membership.objects.create(
-                user=user, tenant_id=tenant_pk, role=role, from_groups=True
-            )
-            _audit(request, user, membership.tenant, None, role)
-
-
-def _audit(request, user, tenant: Tenant, before: str | None, after: str | None) -> None:
-    name = user.get_username()
-    audit.record(
-        request,
-        "membership.change",
-        tenant_id=tenant.tenant_id,
-        changes={
-            **audit.changes_between(
-                {"user": name, "role": before} if before else {},
-                {"user": name, "role": after} if after else {},
-            ),
-            "source": {"from": None, "to": "provider groups"},
-        },
-        user=user,
-    )
+    """Set the part of the user's roles that groups give (roles by hand stay); one audit event
+    per membership changed, written by `tenancy`."""
+    tenancy.sync_groups(request, user, roles_for(groups))

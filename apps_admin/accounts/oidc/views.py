@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
-from apps_admin import audit
 from apps_admin.accounts import reauth
-from apps_admin.accounts.oidc import provider
+from apps_admin.accounts.oidc import provider, suspension
 from apps_admin.accounts.oidc.provider_users import enabled, is_provider_user
+from apps_admin.accounts.oidc.session_refresh import is_silent
 
 logger = logging.getLogger(__name__)
 
@@ -133,26 +133,53 @@ class CallbackView(OIDCAuthenticationCallbackView):
         return HttpResponseRedirect(next_url)
 
     def _provider_error(self, request: HttpRequest, error: str, user: Any) -> HttpResponse:
+        """An error answer. Only the silent session check's says something about the account
+        (and then the session ends, and a refusal suspends the person's API tokens); an
+        interactive sign-in's may be the person's own Cancel: it says so, and changes nothing."""
         state = request.GET.get("state", "")
         known = state in request.session.get("oidc_states", {})
         if known:
             del request.session["oidc_states"][state]
             request.session.modified = True
-        if known and error == "access_denied" and is_provider_user(user):
-            # The provider refused a person it had signed in: they have left, or were disabled.
-            user.is_active = False
-            user.save(update_fields=["is_active"])  # revokes their API tokens (signals.py)
-            audit.record(
+        if known and is_silent(request, state) and user is not None:
+            refused = error == "access_denied" and is_provider_user(user)
+            if refused:
+                suspension.suspend(request, user)
+            auth.logout(request)
+            if refused:
+                return _refused(
+                    request,
+                    _(
+                        "The identity provider refused your sign-in: you are signed out and "
+                        "your API tokens are suspended until you sign in again."
+                    ),
+                )
+            return _refused(request, _("The identity provider did not sign you in."))
+        if known and self.fresh is not None and user is not None:
+            messages.error(
                 request,
-                "user.deactivate",
-                changes={"reason": {"from": None, "to": "refused by the identity provider"}},
-                user=user,
+                _(
+                    "The sign-in at the identity provider was cancelled or refused: nothing was "
+                    "confirmed, and nothing was changed."
+                ),
             )
-            auth.logout(request)
-            return _refused(request, _("The identity provider refused your sign-in."))
-        if known and user is not None:
-            auth.logout(request)
-        return _refused(request, _("The identity provider did not sign you in."))
+            return HttpResponseRedirect(self.fresh.get("next") or resolve_url("apps_admin:home"))
+        if user is not None:
+            messages.error(
+                request,
+                _(
+                    "The sign-in at the identity provider was cancelled or refused: "
+                    "nothing changed."
+                ),
+            )
+            return HttpResponseRedirect(resolve_url("apps_admin:home"))
+        return _refused(
+            request,
+            _(
+                "The sign-in at the identity provider was cancelled or refused; "
+                "you are not signed in."
+            ),
+        )
 
 
 class PortalLogoutView(LogoutView):

@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from apps_admin import crypto
-from apps_admin.models import Tenant
+from apps_admin import crypto, tenancy
+from apps_admin.models import Tenant, TotpDevice
 
 
 class Command(BaseCommand):
@@ -18,11 +18,25 @@ class Command(BaseCommand):
         with transaction.atomic():
             for tenant in Tenant.objects.select_for_update().order_by("pk"):
                 try:
-                    tenant.api_secret_encrypted = crypto.reencrypt(tenant.api_secret_encrypted)
+                    rotated = crypto.reencrypt(tenant.api_secret_encrypted)
                 except crypto.SecretUndecryptable as error:
                     raise CommandError(
                         f"Tenant {tenant.tenant_id}: {error} Nothing was changed."
                     ) from None
-                tenant.save(update_fields=["api_secret_encrypted"])
+                tenancy.reencrypt_secret(tenant, rotated)
                 count += 1
-        self.stdout.write(f"Re-encrypted the API secret of {count} tenant(s) with the first key.")
+            seeds = 0
+            for device in TotpDevice.objects.select_for_update().order_by("pk"):
+                try:
+                    device.secret_encrypted = crypto.reencrypt(device.secret_encrypted)
+                except crypto.SecretUndecryptable as error:
+                    raise CommandError(
+                        f"Authenticator app of user id {device.user_id}: {error} "
+                        "Nothing was changed."
+                    ) from None
+                device.save(update_fields=["secret_encrypted"])
+                seeds += 1
+        self.stdout.write(
+            f"Re-encrypted the API secret of {count} tenant(s) and {seeds} authenticator app "
+            "seed(s) with the first key."
+        )

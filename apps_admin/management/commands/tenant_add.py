@@ -1,4 +1,5 @@
-"""`tenant_add`: create or update a tenant; the API secret comes from the environment or stdin."""
+"""`tenant_add`: create or update a tenant; the API secret comes from the environment or stdin.
+The change is audited (`tenant.change`, through `tenancy`), the secret only as changed."""
 
 import os
 import sys
@@ -6,6 +7,7 @@ import sys
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from apps_admin import tenancy
 from apps_admin.models import REGIONS, Tenant
 
 
@@ -32,19 +34,24 @@ class Command(BaseCommand):
         tenant_id = options["tenant_id"].strip().lower()
         tenant = Tenant.objects.filter(tenant_id=tenant_id).first() or Tenant(tenant_id=tenant_id)
         created = tenant.pk is None
+        before = tenancy.tenant_fields(tenant)
         tenant.name = options["name"]
         tenant.region = options["region"] or tenant.region or "jp1"
         tenant.identity_url = options["identity_url"] or ""
         tenant.api_url = options["api_url"] or ""
         tenant.api_key = options["api_key"]
-        tenant.set_api_secret(secret)
         try:
-            tenant.full_clean()
+            tenant.full_clean(exclude=["api_secret_encrypted"])
         except ValidationError as error:
             problems = "; ".join(f"{f}: {' '.join(m)}" for f, m in error.message_dict.items())
             raise CommandError(problems) from None
-        tenant.save()
-        self.stdout.write(f"{'Created' if created else 'Updated'} tenant {tenant}.")
+        changed = tenancy.save_tenant(None, tenant, before, secret=secret)
+        if created:
+            self.stdout.write(f"Created tenant {tenant}.")
+        elif changed:
+            self.stdout.write(f"Updated tenant {tenant}.")
+        else:
+            self.stdout.write(f"Tenant {tenant} was already so: nothing was changed.")
 
     def _secret(self, from_stdin: bool) -> str:
         secret = (

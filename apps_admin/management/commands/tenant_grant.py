@@ -1,52 +1,38 @@
-"""`tenant_grant USERNAME TENANT_ID ROLE`: grant or change a role; `--revoke` removes it."""
+"""`tenant_grant USERNAME TENANT_ID ROLE`: grant a role by hand (`tenant_revoke` removes it).
 
-from django.contrib.auth import get_user_model
+Only the part granted by hand changes: a role the person's provider groups give stays, and the
+higher of the two is in force (the command says which)."""
+
 from django.core.management.base import BaseCommand, CommandError
 
-from apps_admin import audit
-from apps_admin.models import Membership, Role, Tenant
-
-GIVE_A_ROLE = "Give a ROLE (viewer, editor, admin), or --revoke."
+from apps_admin import tenancy
+from apps_admin.management.commands.tenant_revoke import user_and_tenant
+from apps_admin.models import Role
 
 
 class Command(BaseCommand):
-    help = "Grant USERNAME a ROLE (viewer, editor, admin) in TENANT_ID, or --revoke it."
+    help = "Grant USERNAME a ROLE (viewer, editor, admin) in TENANT_ID, by hand."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("username")
         parser.add_argument("tenant_id")
         parser.add_argument("role", nargs="?", choices=Role.values)
-        parser.add_argument("--revoke", action="store_true")
+        parser.add_argument("--revoke", action="store_true", help="the same as tenant_revoke")
 
     def handle(self, *args, username: str, tenant_id: str, role: str | None, revoke: bool, **kw):
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            raise CommandError(f"No user named {username!r}.")
-        tenant = Tenant.objects.filter(tenant_id=tenant_id.lower()).first()
-        if tenant is None:
-            raise CommandError(f"No tenant with id {tenant_id!r}.")
-        if not revoke and role is None:
-            raise CommandError(GIVE_A_ROLE)
-        membership = Membership.objects.filter(user=user, tenant=tenant).first()
-        before = {"user": username, "role": membership.role} if membership else {}
         if revoke:
-            if membership is None:
-                self.stdout.write(f"{username} had no role in {tenant.name}.")
-                return
-            membership.delete()
-            after = {}
-            self.stdout.write(f"Revoked {username}'s role in {tenant.name}.")
-        elif role is None:
-            raise CommandError(GIVE_A_ROLE)
-        else:
-            Membership.objects.update_or_create(user=user, tenant=tenant, defaults={"role": role})
-            after = {"user": username, "role": role}
+            from django.core.management import call_command
+
+            call_command("tenant_revoke", username, tenant_id, stdout=self.stdout)
+            return
+        if role is None:
+            raise CommandError("Give a ROLE (viewer, editor, admin), or use tenant_revoke.")
+        user, tenant = user_and_tenant(username, tenant_id)
+        membership = tenancy.grant(None, user, tenant, role)
+        if membership.role == role:
             self.stdout.write(f"{username} is now {role} of {tenant.name}.")
-        if before != after:
-            audit.record(
-                None,
-                "membership.change",
-                tenant_id=tenant.tenant_id,
-                changes=audit.changes_between(before, after),
-                username="manage.py",
+        else:
+            self.stdout.write(
+                f"{username} is granted {role} of {tenant.name} by hand; their groups give "
+                f"{membership.role_from_groups}, so {membership.role} stays in force."
             )

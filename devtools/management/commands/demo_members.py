@@ -5,7 +5,8 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from apps_admin.models import Membership, Role, Tenant
+from apps_admin import tenancy
+from apps_admin.models import Role, Tenant
 
 MEMBERS = (("viewer", Role.VIEWER), ("editor", Role.EDITOR))
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
                 continue
             password = secrets.token_urlsafe(12)
             user = User.objects.create_user(username=username, password=password)
-            Membership.objects.create(user=user, tenant=tenant, role=role)
+            tenancy.grant(None, user, tenant, role)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Created {username!r}, {role.label.lower()} of {tenant.name}, with password: "

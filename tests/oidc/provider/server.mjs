@@ -300,6 +300,9 @@ ${error ? `<p class="error" role="alert" id="error">${escape(error)}</p>` : ''}
   <label>One-time code${mfa ? '' : ' (if your account has MFA)'}
     <input name="otp" id="otp" inputmode="numeric" autocomplete="one-time-code"></label>
   <button type="submit">Sign in</button>
+</form>
+<form method="post" action="/interaction/${escape(uid)}/abort">
+  <button type="submit" id="cancel">Cancel</button>
 </form>`);
 }
 
@@ -381,6 +384,14 @@ async function submitLogin(ctx) {
   await finish(ctx, {
     login: { accountId: user.sub, amr, acr: acrFor(user), remember: true },
   });
+}
+
+// Cancel: the person stops at the provider's page. Providers answer the client with
+// access_denied, as oidc-provider's own development pages do.
+async function abortLogin(ctx) {
+  await provider.interactionDetails(ctx.req, ctx.res);
+  log('login cancelled by the user (access_denied)');
+  await finish(ctx, { error: 'access_denied', error_description: 'End-User aborted interaction' });
 }
 
 function checkUserFields(fields, creating) {
@@ -474,6 +485,9 @@ provider.use(async (ctx, next) => {
     } else if (/^\/interaction\/[^/]+\/login$/.test(ctx.path) && ctx.method === 'POST') {
       ctx.set('Cache-Control', 'no-store');
       await submitLogin(ctx);
+    } else if (/^\/interaction\/[^/]+\/abort$/.test(ctx.path) && ctx.method === 'POST') {
+      ctx.set('Cache-Control', 'no-store');
+      await abortLogin(ctx);
     } else {
       await next();
     }
