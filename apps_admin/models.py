@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,36 @@ REGIONS = ["jp1", "jp2", "jp5", "us1", "uk1", "de1", "sg1", "hk1", "au1"]
 tenant_id_validator = RegexValidator(
     r"^[0-9a-f]{32}$", _("An ECL tenant id is 32 hexadecimal characters (0-9, a-f).")
 )
+
+
+# Sent after a queryset's update() or bulk write of a model that decides who may do what (a bulk
+# write sends no post_save); identity_cache.py forgets what it holds.
+access_changed = Signal()
+
+
+class AccessQuerySet(models.QuerySet):
+    """The queryset of a model that decides access: its bulk writes say so (`access_changed`),
+    unless they only touch fields that grant and revoke nothing (`harmless_fields`)."""
+
+    harmless_fields: frozenset[str] = frozenset()
+
+    def update(self, **kwargs):
+        count = super().update(**kwargs)
+        if count and not set(kwargs) <= self.harmless_fields:
+            access_changed.send(sender=self.model)
+        return count
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        count = super().bulk_update(objs, fields, *args, **kwargs)
+        if count and not set(fields) <= self.harmless_fields:
+            access_changed.send(sender=self.model)
+        return count
+
+    def bulk_create(self, *args, **kwargs):
+        created = super().bulk_create(*args, **kwargs)
+        if created:
+            access_changed.send(sender=self.model)
+        return created
 
 
 class Tenant(models.Model):
@@ -49,6 +80,8 @@ class Tenant(models.Model):
     # Set by each run of `record_usage`: the version of the tenant's usage history, which keys
     # the cached aggregates of the usage page (usage/report.py).
     usage_recorded_at = models.DateTimeField(_("usage last recorded"), null=True, editable=False)
+
+    objects = AccessQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -127,6 +160,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = AccessQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "tenant"], name="one_membership_per_tenant")
@@ -200,7 +235,9 @@ def default_token_expiry():
     return timezone.now() + timedelta(days=TOKEN_DAYS_DEFAULT)
 
 
-class ApiTokenQuerySet(models.QuerySet):
+class ApiTokenQuerySet(AccessQuerySet):
+    harmless_fields = frozenset({"last_used_at"})  # noted at most once a minute per token
+
     def live(self) -> "ApiTokenQuerySet":
         """Neither revoked nor expired."""
         return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
@@ -291,6 +328,8 @@ class ProviderIdentity(models.Model):
     groups = models.JSONField(_("groups at the last sign-in"), default=list, blank=True)
     last_seen_at = models.DateTimeField(_("last signed in"))
 
+    objects = AccessQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["issuer", "subject"], name="one_user_per_subject")
@@ -311,6 +350,8 @@ class GroupRole(models.Model):
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
 
+    objects = AccessQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -323,3 +364,8 @@ class GroupRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group}: {self.role} of {self.tenant.name}"
+
+
+# The models whose every write may grant or revoke access (with the user model):
+# identity_cache.py watches them.
+ACCESS_MODELS = (Tenant, Membership, ApiToken, ProviderIdentity, GroupRole)

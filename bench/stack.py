@@ -18,7 +18,9 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-BENCH_REDIS_DB = 2  # flushed at each start: a cold cache, for a fair token count
+# Flushed at each start: a cold cache, for a fair token count. BENCH_REDIS_DB chooses another
+# database, so that a benchmark does not empty one that something else on the machine uses.
+BENCH_REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "2"))
 
 
 def free_port() -> int:
@@ -127,14 +129,21 @@ def portal_environment(workdir: Path, cache_url: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def portal(
-    workdir: Path, *, workers: int = 2, threads: int = 4, redis_db: int = BENCH_REDIS_DB
+    workdir: Path,
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    redis_db: int = BENCH_REDIS_DB,
+    cache_url: str | None = None,
 ) -> Iterator[Portal]:
-    """The portal as `make serve` runs it: collectstatic, migrate, gunicorn workers with threads.
-    With Redis on the machine, the cache is Redis database `redis_db`, emptied first."""
-    if redis_answers():
+    """The portal as `make serve` runs it: collectstatic, migrate, gunicorn workers with threads,
+    its database in `workdir` (two portals on one `workdir` share it). The cache is `cache_url`
+    (a Redis URL) or, with Redis on the machine, its database `redis_db`; emptied first."""
+    if cache_url is None and redis_answers():
+        cache_url = f"redis://127.0.0.1:6379/{redis_db}"
+    if cache_url is not None:
         import redis
 
-        cache_url = f"redis://127.0.0.1:6379/{redis_db}"
         redis.Redis.from_url(cache_url).flushdb()
     else:
         cache_url = "locmemcache://bench"

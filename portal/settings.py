@@ -149,6 +149,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Keystone tokens live here; with redis:// every worker and host shares them.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://portal")}
+# Who a request is (API token, session user, role in a tenant) held in each process and checked
+# against one version in the cache (apps_admin/identity_cache.py): "auto" holds it when the cache
+# is shared by every process (Redis), "on" also with a local-memory cache (one process only),
+# "off" reads the database on every request.
+IDENTITY_CACHE = env.str("IDENTITY_CACHE", default="auto")
 
 # --- Passwords, language, time -----------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
+from apps_admin import identity_cache
 from apps_admin.accounts import api_tokens
 from apps_admin.models import ApiToken
 
@@ -37,7 +38,9 @@ def check_token(text: str) -> tuple[AbstractBaseUser, ApiToken]:
         raise _refused(
             _("This API token is no longer accepted: create a new one on /account/tokens/.")
         )
-    token = api_tokens.find(text)
+    # Held per process (identity_cache.py); the request gets a copy it may change.
+    held = identity_cache.held(identity_cache.token_key(text), lambda: api_tokens.find(text))
+    token = identity_cache.instance_copy(held)
     if token is None:
         raise _refused(_("Unknown API token: check that it was copied whole."))
     if token.revoked_at is not None:
@@ -53,6 +56,7 @@ def check_token(text: str) -> tuple[AbstractBaseUser, ApiToken]:
     if not token.user.is_active:
         raise _refused(_("This API token's user is deactivated."))
     api_tokens.touch(token, now)
+    held.last_used_at = token.last_used_at  # so the next request does not write it again
     return token.user, token
 
 
