@@ -149,6 +149,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Keystone tokens live here; with redis:// every worker and host shares them.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://portal")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "portal.redis_cache.ReusedClientRedisCache"
 # Who a request is (API token, session user, role in a tenant) held in each process and checked
 # against one version in the cache (apps_admin/identity_cache.py): "auto" holds it when the cache
 # is shared by every process (Redis), "on" also with a local-memory cache (one process only),
