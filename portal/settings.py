@@ -45,18 +45,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps_admin.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "apps_admin.middleware.PolicyOnceCSPMiddleware",  # django-csp's, the policy built once
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "apps_admin.middleware.SessionIdleMiddleware",
     # The language: the language cookie (set by the header's switch), else Accept-Language.
-    "django.middleware.locale.LocaleMiddleware",
+    "apps_admin.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps_admin.middleware.NoStoreForSignedInMiddleware",
     "apps_admin.pages.middleware.MethodNotAllowedPageMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "apps_admin.middleware.LazyMessageMiddleware",  # Django's, its storage made when used
     # Checks a provider's session again after SESSION_IDLE_TIMEOUT; a no-op without OIDC_ISSUER.
     "apps_admin.accounts.oidc.session_refresh.ProviderSessionRefresh",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -1,4 +1,4 @@
-"""The Redis cache backend: Django's, with one client per connection pool (portal/redis_cache.py)."""
+"""The Redis cache backend: Django's, one client per connection pool (portal/redis_cache.py)."""
 
 import threading
 
