@@ -14,7 +14,7 @@ import msgspec
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from apps_admin.ecl import errors
+from apps_admin.ecl import errors, partial
 from apps_admin.ecl.client import call
 from apps_admin.ecl.reading import Problem, read_app, read_app_list, reason, summary
 from apps_admin.ecl.types import Answer, App, AppList, SecretKey, UnreadableApp, decode
@@ -40,6 +40,23 @@ def app_list(tenant: Tenant, *, expand: bool = True) -> AppList:
         raise _with_transaction(error, reply) from None
     _log(problems, tenant, reply, "list")
     return apps
+
+
+def app_list_page(tenant: Tenant, fields: frozenset[str]) -> partial.PageList:
+    """Every app of the tenant for a page that shows a few of them: each app's id and apikey
+    checked and only `fields` decoded (partial.py), the tolerant reader's whole apps on any
+    problem. `.whole(chosen)` gives the page's apps whole."""
+    reply = _list(tenant, True)
+    found = partial.read(reply.body, fields)
+    if found is None:
+        try:
+            apps, problems = read_app_list(reply.body, expanded=True)
+        except errors.BadUpstreamResponse as error:
+            raise _with_transaction(error, reply) from None
+        _log(problems, tenant, reply, "list")
+        return partial.PageList.of(apps)
+    found.log = lambda problems: _log(problems, tenant, reply, "list")
+    return found
 
 
 def app_list_body(tenant: Tenant, *, expand: bool = True) -> bytes:
