@@ -6,6 +6,10 @@ message in the user's terms, in the active language (they run inside a request).
 The rules apply to what a person types, not to what ECL already holds: given `stored` (the value
 at ECL), a value ECL accepted before (a domain with a port, a permission this portal does not
 know, a long description) passes as it is, so that it never blocks a save of another field.
+
+Patterns match whole values (`fullmatch`: `$` would also match before a final newline), no value
+holds a line break or a control character, and every check is linear in its input: a list is
+counted before anything else is done with it, and duplicates are found with a set.
 """
 
 from __future__ import annotations
@@ -22,11 +26,26 @@ from apps_admin.ecl.types import PERMISSIONS, STATUSES
 
 DESCRIPTION_MAX = 128
 DOMAIN_MAX = 255
+# Domains of one app. ECL's reference names no limit; an app is used on a few origins, and 200
+# keeps every check of a list in milliseconds (a value ECL already holds may have more).
+DOMAINS_MAX = 200
+PERMISSION_ITEMS_MAX = 100  # names in one permissions list, repeats included
 SERVICE_ACCOUNT_KEY_MAX = 64 * 1024
 
-_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-_BUCKET_CHARS = re.compile(r"^[a-z0-9][a-z0-9._-]*[a-z0-9]$")
+_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+_BUCKET_CHARS = re.compile(r"[a-z0-9][a-z0-9._-]*[a-z0-9]")
 _GOOGLE_LIKE = re.compile(r"g[o0][o0]gle")
+# The codes of refusals that a value ECL already holds would pass (given as `stored`): only
+# these are worth reading the app at ECL for before refusing (the API's update).
+MAY_BE_HELD_AT_ECL = frozenset(
+    {"max_length", "invalid_text", "invalid_domain", "invalid_choice", "invalid_bucket"}
+)
+# Line breaks and control characters (C0, DEL, C1, the Unicode line and paragraph separators).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _has_control(text: str) -> bool:
+    return _CONTROL.search(text) is not None
 
 
 def clean_description(value: object, stored: str | None = None) -> str:
@@ -37,6 +56,11 @@ def clean_description(value: object, stored: str | None = None) -> str:
     if stored is not None and value.strip() == stored.strip():
         return stored
     value = value.strip()
+    if _has_control(value):
+        raise ValidationError(
+            _("The description is one line of text, without control characters."),
+            code="invalid_text",
+        )
     if len(value) > DESCRIPTION_MAX:
         raise ValidationError(
             _("The description can be at most %(max)d characters (it has %(count)d).")
@@ -74,7 +98,7 @@ def _domain_problem(domain: str) -> str | None:
         except ValueError:
             return _("“%(domain)s” is not a valid IPv4 address.") % {"domain": domain}
         return None
-    if all(_LABEL.match(label) for label in domain.split(".")):
+    if all(_LABEL.fullmatch(label) for label in domain.split(".")):
         return None
     return _(
         "“%(domain)s” is not a valid host name: use letters, digits and hyphens, "
@@ -84,17 +108,26 @@ def _domain_problem(domain: str) -> str | None:
 
 def clean_domains(value: object, stored: Iterable[str] = ()) -> list[str]:
     """Domains from a list or from text with one per line: trimmed, lower-cased, de-duplicated;
-    one of the `stored` domains is kept as ECL holds it."""
+    one of the `stored` domains is kept as ECL holds it. At most DOMAINS_MAX (or as many as
+    ECL holds), counted before any other check."""
     if value is None:
         return []
+    stored = list(stored)
+    limit = max(DOMAINS_MAX, len(stored))
     if isinstance(value, str):
-        items: Iterable[object] = value.splitlines()
+        # Each domain takes a line: a text longer than `limit` longest lines is refused unread.
+        if len(value) > limit * (DOMAIN_MAX + 2):
+            raise _too_many_domains(limit)
+        items: list[object] = [line for line in value.splitlines() if line.strip()]
     elif isinstance(value, list | tuple):
-        items = value
+        items = list(value)
     else:
         raise ValidationError(_("Enter the domains as a list of host names."), code="invalid")
+    if len(items) > limit:
+        raise _too_many_domains(limit)
     kept = {domain.strip().lower(): domain for domain in stored}
     cleaned: list[str] = []
+    seen: set[str] = set()
     problems = []
     for item in items:
         if not isinstance(item, str):
@@ -102,18 +135,29 @@ def clean_domains(value: object, stored: Iterable[str] = ()) -> list[str]:
         domain = item.strip().lower()
         if not domain:
             continue
-        if domain in kept:
-            if kept[domain] not in cleaned:
-                cleaned.append(kept[domain])
+        if _has_control(domain):  # ECL's own rule refuses it too: it can hold none
+            message = _("A domain cannot hold a line break or a control character.")
+            problems.append(ValidationError(message, code="invalid"))
             continue
-        problem = _domain_problem(domain)
-        if problem:
-            problems.append(ValidationError(problem, code="invalid_domain"))
-        elif domain not in cleaned:
+        if domain in kept:
+            domain = kept[domain]
+        else:
+            problem = _domain_problem(domain)
+            if problem:
+                problems.append(ValidationError(problem, code="invalid_domain"))
+                continue
+        if domain not in seen:
+            seen.add(domain)
             cleaned.append(domain)
     if problems:
         raise ValidationError(problems)
     return cleaned
+
+
+def _too_many_domains(limit: int) -> ValidationError:
+    return ValidationError(
+        _("An app can have at most %(max)d domains.") % {"max": limit}, code="too_many"
+    )
 
 
 def clean_permissions(value: object, stored: Iterable[str] = ()) -> list[str]:
@@ -122,15 +166,26 @@ def clean_permissions(value: object, stored: Iterable[str] = ()) -> list[str]:
         return []
     if not isinstance(value, list | tuple) or not all(isinstance(p, str) for p in value):
         raise ValidationError(_("Enter the permissions as a list of names."), code="invalid")
-    kept = [p for p in dict.fromkeys(stored) if p not in PERMISSIONS and p in value]
-    unknown = [p for p in value if p not in PERMISSIONS and p not in kept]
+    if len(value) > PERMISSION_ITEMS_MAX:
+        raise ValidationError(
+            _("A permissions list has at most %(max)d names.") % {"max": PERMISSION_ITEMS_MAX},
+            code="too_many",
+        )
+    asked = set(value)
+    kept = [p for p in dict.fromkeys(stored) if p not in PERMISSIONS and p in asked]
+    unknown = {p for p in asked if p not in PERMISSIONS} - set(kept)
+    if any(_has_control(p) for p in unknown):
+        raise ValidationError(
+            _("A permission name cannot hold a line break or a control character."),
+            code="invalid",
+        )
     if unknown:
         raise ValidationError(
             _("Unknown permission: %(unknown)s. Choose from %(known)s.")
-            % {"unknown": ", ".join(sorted(set(unknown))), "known": ", ".join(PERMISSIONS)},
+            % {"unknown": ", ".join(sorted(unknown)), "known": ", ".join(PERMISSIONS)},
             code="invalid_choice",
         )
-    return [p for p in PERMISSIONS if p in value] + kept  # ECL's order, each once
+    return [p for p in PERMISSIONS if p in asked] + kept  # ECL's order, each once
 
 
 def clean_status(value: object, stored: str | None = None) -> str:
@@ -161,7 +216,7 @@ def clean_bucket_name(value: object, stored: str | None = None) -> str:
             _("A bucket name has 3 to %(limit)d characters.") % {"limit": limit},
             code="invalid_bucket",
         )
-    if not _BUCKET_CHARS.match(name):
+    if not _BUCKET_CHARS.fullmatch(name):
         raise ValidationError(
             _(
                 "A bucket name uses lower-case letters, digits, dashes, underscores and dots, and "

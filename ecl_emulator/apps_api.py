@@ -35,12 +35,18 @@ def list_apps(state: EmulatorState, req: Request) -> Reply:
     """
     expand = _expand_apps(req.query_value("expandApps"))
     stamp = state.usage_stamp()
+    variants = state.variants
     with state.lock:
         tenant = _tenant(state, req)
         if expand:
             fragments = [app.full_json(stamp) for app in tenant.apps.values()]
         else:
             fragments = [app.short_json() for app in tenant.apps.values()]
+        if variants.odd_value is not None:
+            fragments = [
+                variants.app_json(tenant.tenant_id, app.id, fragment, add=expand)
+                for app, fragment in zip(tenant.apps.values(), fragments, strict=True)
+            ]
     if not fragments and state.variants.empty_list == "null":
         return Reply(200, b"null")
     return Reply(200, ("[" + ",".join(fragments) + "]").encode())
@@ -57,13 +63,14 @@ def create_app(state: EmulatorState, req: Request) -> Reply:
         if error is not None:
             raise error
         app = state.new_app(tenant, fields)
-        return _app_reply(app, state.usage_stamp(), state.variants.create_status)
+        return _app_reply(state, tenant, app, state.usage_stamp(), state.variants.create_status)
 
 
 def get_app(state: EmulatorState, req: Request) -> Reply:
     """`GET /tenants/{tenant_id}/apps/{app_id}`."""
     with state.lock:
-        return _app_reply(_app(_tenant(state, req), req), state.usage_stamp())
+        tenant = _tenant(state, req)
+        return _app_reply(state, tenant, _app(tenant, req), state.usage_stamp())
 
 
 def update_app(state: EmulatorState, req: Request) -> Reply:
@@ -71,7 +78,8 @@ def update_app(state: EmulatorState, req: Request) -> Reply:
     emulator's now (new permissions and status count for usage from then on)."""
     fields, error = _checked_fields(req)
     with state.lock:
-        app = _app(_tenant(state, req), req)
+        tenant = _tenant(state, req)
+        app = _app(tenant, req)
         if error is not None:
             raise error
         moment = state.clock.now()
@@ -80,7 +88,7 @@ def update_app(state: EmulatorState, req: Request) -> Reply:
             app.settings_changed(int(moment.timestamp()))
         app.unplant(fields)
         app.updated_at = _later_stamp(app.updated_at, moment)
-        return _app_reply(app, UsageStamp(moment))
+        return _app_reply(state, tenant, app, UsageStamp(moment))
 
 
 def delete_app(state: EmulatorState, req: Request) -> Reply:
@@ -142,8 +150,11 @@ def _checked_fields(req: Request) -> tuple[dict[str, Any], HttpError | None]:
         return {}, error
 
 
-def _app_reply(app: App, stamp: UsageStamp, status: int = 200) -> Reply:
-    return Reply(status, app.full_json(stamp).encode())
+def _app_reply(
+    state: EmulatorState, tenant: Tenant, app: App, stamp: UsageStamp, status: int = 200
+) -> Reply:
+    text = state.variants.app_json(tenant.tenant_id, app.id, app.full_json(stamp))
+    return Reply(status, text.encode())
 
 
 def _later_stamp(previous: str, now: datetime) -> str:

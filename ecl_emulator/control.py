@@ -113,6 +113,9 @@ class EmulatorControl:
         error_format: str | None = None,
         expired_token: dict[str, Any] | None = None,
         empty_list: str | None = None,
+        bom: bool | None = None,
+        odd_value: dict[str, Any] | Literal[_Unset.UNSET] | None = UNSET,
+        keystone_answer: str | None = None,
         now: datetime | str | Literal[_Unset.UNSET] | None = UNSET,
     ) -> dict[str, Any]:
         """Change the settings given (None leaves one as it is, but for `now`); see
@@ -121,9 +124,13 @@ class EmulatorControl:
         `token_ttl` applies to tokens issued afterwards (0: born expired); `create_status` 200
         or 201; `delete_answer` "{}", "empty" or "204"; `error_format` "contract", "flat",
         "error_string", "detail", "errors", "text", "html" or "empty"; `expired_token`
-        `{"status": 401 or 403, "message": text}`; `empty_list` "[]" or "null"; `now` an
-        aware datetime or an ISO 8601 text with an offset fixes the emulator's clock there,
-        None returns it to the real clock (not given: the clock stays as it is).
+        `{"status": 401 or 403, "message": text}`; `empty_list` "[]" or "null"; `bom` True
+        starts identity and apps API bodies with a byte order mark; `odd_value` `{"app_id",
+        "field", "value", ...}` plants a lone surrogate, NaN, Infinity or deep nesting in one
+        app (None: none; not given: as it is); `keystone_answer` "contract", "300",
+        "no_token_header" or "unreadable_expiry"; `now` an aware datetime or an ISO 8601 text
+        with an offset fixes the emulator's clock there, None returns it to the real clock (not
+        given: the clock stays as it is).
         """
         settings = {
             "token_ttl": token_ttl,
@@ -132,8 +139,12 @@ class EmulatorControl:
             "error_format": error_format,
             "expired_token": expired_token,
             "empty_list": empty_list,
+            "bom": bom,
+            "keystone_answer": keystone_answer,
         }
         body = {name: value for name, value in settings.items() if value is not None}
+        if odd_value is not UNSET:
+            body["odd_value"] = odd_value
         if now is not UNSET:
             body["now"] = now.isoformat() if isinstance(now, datetime) else now
         return self._call("PATCH", "/config", body)

@@ -230,6 +230,21 @@ def update_config(state: EmulatorState, req: Request) -> Reply:
       revoked, expired or wrong-tenant token.
     - `empty_list`: `"[]"` (default) or `"null"`, how the list of a tenant without apps is
       written.
+    - `bom`: `true` starts every body of the identity and apps API routes (answers and errors)
+      with a UTF-8 byte order mark, as some gateways and Windows tools write it (`false`).
+    - `odd_value`: `{"app_id": 1003, "field": "description", "value": "lone_surrogate"}` writes
+      one value that a strict JSON reader refuses into that app's JSON in every answer holding
+      it (lists, GET, PUT), in every tenant or only `"tenant_id"`'s: `"lone_surrogate"` (the
+      field's text followed by the escape `\\ud800`), `"nan"` (a bare `NaN`), `"infinity"`
+      (`Infinity`) or `"deep"` (arrays nested `"depth"` deep, 1200 by default, 1 to 100000).
+      `field` is a key (added when the app has none: an unknown field) or a dotted path in
+      which `*` stands for every key of an object or every item of a list
+      (`"usage_summary.*.turn"`, `"domains.*"`); a number's digits are kept before a lone
+      surrogate. `null` (the default) writes every app as it is.
+    - `keystone_answer`: how Keystone answers a good token request: `"contract"` (default: 201
+      with `X-Subject-Token`), `"300"` (300 Multiple Choices with the versions document, as an
+      identity URL set to the service's root gets), `"no_token_header"` (201 without
+      `X-Subject-Token`) or `"unreadable_expiry"` (201 whose `expires_at` is no time).
     """
     body = _object(req)
     unknown = set(body) - _SETTINGS

@@ -52,13 +52,25 @@ def _v3(req: Request) -> dict[str, Any]:
 
 
 def issue_token(state: EmulatorState, req: Request) -> Reply:
-    """`POST /v3/auth/tokens`: 201 with the token in `X-Subject-Token`, or Keystone's 400/401."""
+    """`POST /v3/auth/tokens`: 201 with the token in `X-Subject-Token`, or Keystone's 400/401.
+
+    The `keystone_answer` setting makes it answer 300 with the versions document (what an identity
+    URL set to the service's root gets), 201 without `X-Subject-Token`, or 201 whose
+    `expires_at` is no time.
+    """
+    answer = state.variants.keystone_answer
+    if answer == "300":
+        return versions_document(state, req)
     project_id, api_key, api_secret = _password_credentials(req.body)
     issued = state.authenticate(project_id, api_key, api_secret)
     if issued is None:
         raise _unauthorized()
     record, tenant = issued
     body = _token_body(record, req, tenant.user_id, tenant.api_key, tenant.project_name)
+    if answer == "no_token_header":
+        return json_reply(201, body)
+    if answer == "unreadable_expiry":
+        body["token"]["expires_at"] = "in an hour"
     return json_reply(201, body, {"X-Subject-Token": record.token})
 
 

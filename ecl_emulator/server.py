@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import select
 import socket
@@ -24,6 +25,7 @@ from .faults import FaultRule
 from .reply import INJECTED_FAULT, INVALID_REQUEST, HttpError, Reply, error_reply, restyled
 from .request import Request
 from .state import EmulatorState
+from .variants import BOM
 
 log = logging.getLogger("ecl_emulator")
 
@@ -194,7 +196,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         if rule is not None and rule.when == "before":
             self._fault(rule, started, kind)
             return
-        reply = self._styled(kind, body_error or self._handle(route, req))
+        reply = self._with_bom(kind, self._styled(kind, body_error or self._handle(route, req)))
         if rule is not None and rule.action == "trickle":
             self._trickle(reply, rule, started)
         elif rule is not None:
@@ -207,6 +209,13 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         if kind != routes.API:
             return reply
         return restyled(reply, self.server.state.variants.error_format)
+
+    def _with_bom(self, kind: str | None, reply: Reply) -> Reply:
+        """With the `bom` setting, every body of the identity and apps API routes starts with
+        a UTF-8 byte order mark, as some gateways and Windows tools write it."""
+        if not (self.server.state.variants.bom and kind in (routes.AUTH, routes.API)):
+            return reply
+        return dataclasses.replace(reply, body=BOM + reply.body) if reply.body else reply
 
     def _handle(self, route: routes.Route | None, req: Request) -> Reply:
         if route is None:

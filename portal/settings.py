@@ -253,7 +253,7 @@ REST_FRAMEWORK = {
         "apps_admin.api.renderers.PortalBrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "apps_admin.api.parsers.BoundedJSONParser",  # API_MAX_BODY_BYTES, nesting, surrogates
         # The browsable API's HTML forms (sent as multipart).
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
@@ -266,6 +266,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apps_admin.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# Largest request body the API reads, bytes; a larger one is a 413 (2.5 MiB, Django's limit for
+# forms: DATA_UPLOAD_MAX_MEMORY_SIZE).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=2_621_440)
 SPECTACULAR_SETTINGS = {
     "TITLE": "SkyWay apps portal API",
     "VERSION": "1.0.0",

@@ -3,14 +3,18 @@
 An ECL error answers the status and code its class carries (the same as the pages'); DRF's and
 Django's own errors get the same shape. A validation error adds `fields`,
 `{field: [messages]}`. `detail` is in the request's language (Accept-Language; DRF's own messages
-come from DRF's catalogs); `code`, field names and ECL's own texts never change.
+come from DRF's catalogs); `code`, field names and ECL's own texts never change. An unexpected
+error is a 500 in the same shape (`server_error`), logged with its traceback as Django logs one,
+never shown.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.signals import got_request_exception
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,7 +28,8 @@ from apps_admin import ecl
 # What each status of the API means, for the schema (see views.py).
 STATUS_MEANINGS = {
     400: gettext_lazy(
-        "Invalid input: the portal's checks or ECL's (`code` `invalid`, with `fields`)."
+        "Invalid input: the portal's checks or ECL's (`code` `invalid`, with `fields`), or a "
+        "body that is not JSON or is nested too deep (`parse_error`)."
     ),
     401: gettext_lazy("No credentials, or an unknown, revoked or expired token."),
     403: gettext_lazy(
@@ -34,6 +39,7 @@ STATUS_MEANINGS = {
         "(`tenant_unavailable`)."
     ),
     404: gettext_lazy("No such tenant for you (`not_found`), or no such app (`app_not_found`)."),
+    413: gettext_lazy("The request body is larger than API_MAX_BODY_BYTES (`request_too_large`)."),
     429: gettext_lazy(
         "Too many secret key calls; try again after `Retry-After` seconds (`throttled`)."
     ),
@@ -72,12 +78,28 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     # DRF's handler sets WWW-Authenticate (401) and Retry-After (429) and rolls back.
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None  # not an API error: Django's 500 handling (and logging) applies
+        return _unexpected(exc, context["request"])
     if isinstance(exc, exceptions.ValidationError):
         response.data = _validation_body(exc.detail)
     else:
         response.data = body(_text(exc.detail), _code(exc))
     return response
+
+
+def _unexpected(exc: Exception, request: Any) -> Response:
+    """A 500 in the API's shape; logged (and signalled, for error trackers) as Django would."""
+    logging.getLogger("django.request").error(
+        "Internal Server Error: %s",
+        request.path,
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+    got_request_exception.send(sender=None, request=request._request)
+    set_rollback()
+    detail = _(
+        "The portal could not complete the request; the error is logged. Nothing you typed was "
+        "saved. Try again, or tell a portal administrator if it happens again."
+    )
+    return Response(body(detail, "server_error"), status=500)
 
 
 def _ecl_response(error: ecl.ECLError, *, changing: bool) -> Response:

@@ -17,6 +17,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.fields import empty
 from rest_framework.utils import html
 
@@ -28,10 +29,22 @@ SERVICE_ACCOUNT_KEY = "recording_service_account_key"
 
 
 def apply_rule(rule, value: Any, *stored: Any) -> Any:
+    """The rule's value, or its refusals with their codes (`rules.MAY_BE_HELD_AT_ECL`)."""
     try:
         return rule(value, *stored)
     except DjangoValidationError as error:
-        raise serializers.ValidationError(error.messages) from None
+        details = [
+            ErrorDetail(message, item.code or "invalid")
+            for item in error.error_list
+            for message in item.messages
+        ]
+        raise serializers.ValidationError(details) from None
+
+
+def may_be_held_at_ecl(errors: dict[str, Any]) -> bool:
+    """Whether every refusal in a serializer's `errors` is of a value ECL may already hold."""
+    codes = [getattr(item, "code", "") for found in errors.values() for item in found]
+    return bool(codes) and all(code in rules.MAY_BE_HELD_AT_ECL for code in codes)
 
 
 class RawTextField(serializers.CharField):

@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps_admin import access, app_actions, ecl
+from apps_admin import access, app_actions, ecl, listing
 from apps_admin.accounts import reauth
 from apps_admin.api import schema  # noqa: F401  (registers the X-Auth-Token security scheme)
 from apps_admin.api.errors import STATUS_MEANINGS, ReauthRequired
@@ -39,6 +39,7 @@ from apps_admin.api.serializers import (
     SecretKeySerializer,
     TenantSerializer,
     UsageHistorySerializer,
+    may_be_held_at_ecl,
 )
 from apps_admin.api.throttling import SecretKeyThrottle
 from apps_admin.models import Role, Tenant
@@ -224,7 +225,7 @@ class AppList(FreedOnceRendered, TenantScoped, GenericAPIView):
         ),
         parameters=[TENANT_PARAMETER],
         request={"application/json": AppFieldsSerializer},
-        responses={200: AppSerializer, **errors(400, 401, 403, 404, *UPSTREAM)},
+        responses={200: AppSerializer, **errors(400, 401, 403, 404, 413, *UPSTREAM)},
         tags=["apps"],
     )
     def post(self, request: Request, tenant_id: str) -> Response:
@@ -270,7 +271,7 @@ class AppDetail(FreedOnceRendered, TenantScoped, GenericAPIView):
         ),
         parameters=[TENANT_PARAMETER, APP_PARAMETER],
         request={"application/json": AppFieldsSerializer},
-        responses={200: AppSerializer, **errors(400, 401, 403, 404, *UPSTREAM)},
+        responses={200: AppSerializer, **errors(400, 401, 403, 404, 413, *UPSTREAM)},
         tags=["apps"],
     )
     def put(self, request: Request, tenant_id: str, app_id: str) -> Response:
@@ -278,6 +279,8 @@ class AppDetail(FreedOnceRendered, TenantScoped, GenericAPIView):
         serializer = AppFieldsSerializer(data=request.data)
         before = None
         if not serializer.is_valid():
+            if not may_be_held_at_ecl(serializer.errors):
+                raise ValidationError(serializer.errors)  # refused without asking ECL
             # A value ECL already holds (a permission the portal does not know, a domain with a
             # port) is not the caller's to fix: check once more against the app as it is.
             before = app_actions.editable_values(ecl.app_get(tenant, app_id))
@@ -415,8 +418,8 @@ class UsageHistory(FreedOnceRendered, TenantScoped, APIView):
         tenant = self.tenant(request, tenant_id)
         params = request.query_params
         try:
-            first, last = report.month_range(params.get("from"), params.get("to"))
-        except report.RangeError as error:
+            first, last = listing.month_range(params.get("from"), params.get("to"))
+        except listing.ListingError as error:
             raise ValidationError({error.field: [str(error)]}) from None
         apps = report.history(tenant, first, last, live=ecl.app_list(tenant, expand=True))
         return Response(EncodedJSON(usage_body(tenant, months_between(first, last), apps)))

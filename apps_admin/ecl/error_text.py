@@ -7,25 +7,26 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
-import msgspec
+from apps_admin.ecl import tolerant_json
 
 MAX_LENGTH = 300  # a gateway's page can be long; a person needs its first words
 _KEYS = ("message", "error", "detail", "title", "description", "errors", "error_description")
 
 
 def upstream_text(body: bytes, content_type: str = "") -> str:
-    """The error text of `body`, on one line and at most MAX_LENGTH characters ("" if none)."""
-    text = body.decode("utf-8", "replace").strip()
+    """The error text of `body`, on one line and at most MAX_LENGTH characters ("" if none);
+    a lone surrogate in it is U+FFFD."""
+    text = tolerant_json.without_bom(body).decode("utf-8", "replace").strip()
     if not text:
         return ""
     if "html" in content_type.lower() or text.startswith("<"):
         found = _html_text(text)
     else:
         try:
-            found = _json_text(msgspec.json.decode(text))
-        except ValueError:
+            found = _json_text(tolerant_json.loads(body))
+        except ValueError:  # NotJSON
             found = text
-    return _one_line(found)
+    return _one_line(tolerant_json.clean_text(found))
 
 
 def _json_text(data: Any, depth: int = 0) -> str:

@@ -79,6 +79,32 @@ class TenantMisconfigured(ECLError):
     tenant_settings = True
 
 
+class IdentityUnusable(TenantMisconfigured):
+    """Keystone answered in a way that can never give a token: a redirect or 300 (an identity
+    URL set to the service's root), a 404 on the token path, a 2xx without X-Subject-Token.
+    Trying again never helps: the tenant's identity URL must be fixed."""
+
+    def __init__(self, status: int, *, transaction_id: str = "") -> None:
+        self.upstream_status = status
+        if 200 <= status < 300:
+            why = _("it answered HTTP {status} without a token (no X-Subject-Token header)")
+        elif status == 404:
+            why = _("it has no token service there (HTTP {status}); the URL must end in /v3")
+        else:
+            why = _("it answered HTTP {status} instead of a token; the URL must end in /v3")
+        super().__init__(
+            format_lazy(
+                _(
+                    "ECL's identity service at this tenant's identity URL cannot give the "
+                    "portal a token: {why}. Nothing was changed. A portal administrator must fix "
+                    "the tenant's ECL settings."
+                ),
+                why=format_lazy(why, status=status),
+            ),
+            transaction_id=transaction_id,
+        )
+
+
 class TokenRejected(ECLError):
     """The apps API refused a freshly issued token too; ECL's own words are shown, not a guess."""
 

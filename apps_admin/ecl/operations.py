@@ -10,13 +10,19 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-import msgspec
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
-from apps_admin.ecl import errors, partial
+from apps_admin.ecl import errors, partial, tolerant_json
 from apps_admin.ecl.client import call
-from apps_admin.ecl.reading import Problem, read_app, read_app_list, reason, summary
+from apps_admin.ecl.reading import (
+    Problem,
+    app_json,
+    list_json,
+    read_app,
+    read_app_list,
+    reason,
+    summary,
+)
 from apps_admin.ecl.types import Answer, App, AppList, SecretKey, UnreadableApp, decode
 
 if TYPE_CHECKING:
@@ -60,14 +66,13 @@ def app_list_page(tenant: Tenant, fields: frozenset[str]) -> partial.PageList:
 
 
 def app_list_body(tenant: Tenant, *, expand: bool = True) -> bytes:
-    """ECL's list as it came, checked only to be a JSON array (`null` is the empty list)."""
+    """ECL's list as it came, checked only to be a JSON array (`null` is the empty list), as
+    strict JSON (`reading.list_json`: an app msgspec cannot read is re-encoded)."""
     reply = _list(tenant, expand)
     try:
-        data = msgspec.json.decode(reply.body, type=list[msgspec.Raw] | None)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        error = errors.BadUpstreamResponse(_("ECL sent an app list this portal cannot read."))
+        return list_json(reply.body)
+    except errors.BadUpstreamResponse as error:
         raise _with_transaction(error, reply) from None
-    return b"[]" if data is None else reply.body
 
 
 def app_get_answer(tenant: Tenant, app_id: str) -> Answer[App | UnreadableApp]:
@@ -79,7 +84,7 @@ def app_get_answer(tenant: Tenant, app_id: str) -> Answer[App | UnreadableApp]:
     except errors.BadUpstreamResponse as error:
         raise _with_transaction(error, reply) from None
     _log(problems, tenant, reply, "get")
-    return Answer(app, reply.body, reply.status)
+    return Answer(app, app_json(reply.body), reply.status)
 
 
 def app_get(tenant: Tenant, app_id: str) -> App:
@@ -100,7 +105,7 @@ def app_create_answer(tenant: Tenant, fields: dict[str, Any]) -> Answer[App]:
         app = None
     if not isinstance(app, App):
         raise errors.OutcomeUnknown(transaction_id=reply.transaction_id)
-    return Answer(app, reply.body, reply.status)
+    return Answer(app, app_json(reply.body), reply.status)
 
 
 def app_update_answer(tenant: Tenant, app_id: str, fields: dict[str, Any]) -> Answer[App | None]:
@@ -108,7 +113,9 @@ def app_update_answer(tenant: Tenant, app_id: str, fields: dict[str, Any]) -> An
     None when ECL's 2xx carried no readable app (it is done all the same)."""
     reply = call(tenant, "PUT", APP, app_id=app_id, body=fields)
     app = _read_written(reply)
-    return Answer(app if isinstance(app, App) else None, reply.body, reply.status)
+    if isinstance(app, App):
+        return Answer(app, app_json(reply.body), reply.status)
+    return Answer(None, reply.body, reply.status)
 
 
 def app_delete_answer(tenant: Tenant, app_id: str) -> Answer[None]:
@@ -157,8 +164,8 @@ def _read_written(reply: Reply) -> App | UnreadableApp | None:
     except errors.BadUpstreamResponse as error:
         if reply.body.strip():
             try:
-                msgspec.json.decode(reply.body)
-            except msgspec.DecodeError:
+                tolerant_json.loads(reply.body)
+            except tolerant_json.NotJSON:
                 raise _with_transaction(error, reply) from None
         logger.warning(
             "ECL answered %s without an app transaction_id=%s",

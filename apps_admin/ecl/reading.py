@@ -7,7 +7,9 @@ other field only shows: a display field that is missing, `null`, of another JSON
 another format degrades to empty or unknown, and the reader says so (`Problem`) for the log.
 
 A body that fits the typed structs takes msgspec's one-pass path; only a body that does not is
-read again record by record.
+read again record by record (`tolerant_json.py`): a record msgspec reads on its own is as good as
+ever; another (a lone surrogate, NaN, a count out of range, nesting deeper than MAX_DEPTH) is read
+field by field, a lone surrogate in a display field shown as U+FFFD, never passed on.
 """
 
 from __future__ import annotations
@@ -21,8 +23,12 @@ from typing import Any
 import msgspec
 from django.utils.translation import gettext_lazy as _
 
+from apps_admin.ecl import tolerant_json
 from apps_admin.ecl.errors import BadUpstreamResponse
+from apps_admin.ecl.tolerant_json import NotJSON, clean_text, has_lone_surrogate
 from apps_admin.ecl.types import (
+    APP_ID_MAX,
+    COUNT_MAX,
     NO_RECORDING,
     App,
     AppList,
@@ -36,6 +42,7 @@ from apps_admin.ecl.types import (
 
 JAPAN = timezone(timedelta(hours=9), "JST")  # ECL's own time, for a timestamp without offset
 MISSING = "missing"
+NOT_VALID_TEXT = "holding characters that are not valid text (shown as U+FFFD)"
 
 
 @dataclass(frozen=True)
@@ -56,14 +63,9 @@ def read_app_list(body: bytes, *, expanded: bool) -> tuple[AppList, list[Problem
         return AppList(decode(body, list[struct])), []
     except BadUpstreamResponse:
         pass
-    data = _json(body)
-    if data is None:
-        return AppList(), []
-    if not isinstance(data, list):
-        raise BadUpstreamResponse(_("ECL sent an app list this portal cannot read."))
     apps, unreadable, problems = [], [], []
-    for position, item in enumerate(data):
-        app, found = _read_one(item, position, struct)
+    for position, element in enumerate(_elements(body)):
+        app, found = _read_element(element, position, struct)
         problems += found
         (unreadable if isinstance(app, UnreadableApp) else apps).append(app)
     return AppList(apps, unreadable), problems
@@ -75,10 +77,44 @@ def read_app(body: bytes) -> tuple[App | UnreadableApp, list[Problem]]:
         return decode(body, App), []
     except BadUpstreamResponse:
         pass
-    data = _json(body)
+    try:
+        data = tolerant_json.loads(body)
+    except NotJSON:
+        raise BadUpstreamResponse() from None
     if not isinstance(data, dict):
         raise BadUpstreamResponse(_("ECL sent an app this portal cannot read."))
-    return _read_one(data, 0, App)
+    return _read_leniently(data, 0, App)
+
+
+def list_json(body: bytes) -> bytes:
+    """ECL's list answer as strict JSON (RFC 8259) to pass on, checked only to be an array
+    (`null` is `[]`): as ECL sent it when msgspec reads it (without a byte order mark); else
+    each app as ECL sent it when msgspec reads that app, the others re-encoded with NaN and
+    Infinity as null, lone surrogates as U+FFFD and nesting past MAX_DEPTH as null."""
+    try:
+        listed = tolerant_json.fast(body, list[msgspec.Raw] | None)
+    except msgspec.ValidationError:
+        raise BadUpstreamResponse(_("ECL sent an app list this portal cannot read.")) from None
+    except (msgspec.DecodeError, RecursionError):
+        pass
+    else:
+        return b"[]" if listed is None else tolerant_json.without_bom(body)
+    parts = [
+        element.raw if tolerant_json.is_strict(element.raw) else tolerant_json.encode(element.value)
+        for element in _elements(body)
+    ]
+    return b"[" + b",".join(parts) + b"]"
+
+
+def app_json(body: bytes) -> bytes:
+    """ECL's answer about one app as strict JSON to pass on, as `list_json` writes each app."""
+    unmarked = tolerant_json.without_bom(body)
+    if tolerant_json.is_strict(unmarked):
+        return unmarked
+    try:
+        return tolerant_json.encode(tolerant_json.loads(body))
+    except NotJSON:
+        raise BadUpstreamResponse() from None
 
 
 # Why an app is unreadable, in the user's words (the field names are ECL's).
@@ -86,8 +122,10 @@ _REASONS = {
     ("id", MISSING): _("ECL sent no id for it."),
     ("id", "neither a number nor text"): _("Its id is neither a number nor text."),
     ("id", "not usable in a URL"): _("Its id cannot be used in a web address."),
+    ("id", "too long"): _("Its id is longer than the portal can keep (64 characters)."),
     ("apikey", MISSING): _("ECL sent no API key for it."),
     ("apikey", "not text"): _("Its API key is not text."),
+    ("apikey", "not valid text"): _("Its API key holds characters that are not valid text."),
     ("app", "not an object"): _("It is not an app object in ECL's answer."),
 }
 
@@ -112,20 +150,29 @@ def summary(problems: Iterable[Problem]) -> list[str]:
     return lines
 
 
-def _json(body: bytes) -> Any:
+def _elements(body: bytes) -> list[tolerant_json.Element]:
+    """The apps of a list answer one by one (`null` is none); BadUpstreamResponse for anything
+    but a JSON array."""
     try:
-        return msgspec.json.decode(body)
-    except msgspec.DecodeError:
-        raise BadUpstreamResponse() from None
+        found = tolerant_json.elements(body)
+    except NotJSON:
+        raise BadUpstreamResponse(_("ECL sent an app list this portal cannot read.")) from None
+    return found or []
 
 
-def _read_one(
+def _read_element(
+    element: tolerant_json.Element, position: int, struct: type[AppSummary]
+) -> tuple[AppSummary | UnreadableApp, list[Problem]]:
+    """One app of a list: in one pass when msgspec reads it and it fits, else field by field."""
+    try:
+        return tolerant_json.fast(element.raw, struct), []
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
+        return _read_leniently(element.value, position, struct)
+
+
+def _read_leniently(
     item: Any, position: int, struct: type[AppSummary]
 ) -> tuple[AppSummary | UnreadableApp, list[Problem]]:
-    try:
-        return msgspec.convert(item, struct), []
-    except msgspec.ValidationError:
-        pass
     if not isinstance(item, dict):
         return UnreadableApp(position, None, "app", "not an object", {}), [
             Problem(position, None, "app", "not an object")
@@ -152,7 +199,9 @@ class _Lenient:
         self.position = position
         self.problems: list[Problem] = []
         raw_id = item.get("id")
-        self.app_id = str(raw_id) if isinstance(raw_id, int | str) and raw_id != "" else None
+        usable = isinstance(raw_id, int | str) and raw_id != ""
+        # For logs and pages: a lone surrogate in it is shown as U+FFFD (and makes it unusable).
+        self.app_id = clean_text(str(raw_id))[:APP_ID_MAX] if usable else None
 
     def note(self, field: str, what: str) -> None:
         self.problems.append(Problem(self.position, self.app_id, field, what))
@@ -163,11 +212,15 @@ class _Lenient:
             return Problem(self.position, None, "id", MISSING)
         if isinstance(raw_id, bool) or not isinstance(raw_id, int | str):
             return Problem(self.position, None, "id", "neither a number nor text")
+        if len(str(raw_id)) > APP_ID_MAX:
+            return Problem(self.position, self.app_id, "id", "too long")
         if not usable_app_id(str(raw_id)):
             return Problem(self.position, self.app_id, "id", "not usable in a URL")
         if not isinstance(apikey, str) or not apikey:
-            what = MISSING if apikey in (None, "") else "not text"
+            what = MISSING if apikey is None or apikey == "" else "not text"
             return Problem(self.position, self.app_id, "apikey", what)
+        if has_lone_surrogate(apikey):
+            return Problem(self.position, self.app_id, "apikey", "not valid text")
         return str(raw_id), apikey
 
     def display(self, *, expanded: bool) -> dict[str, Any]:
@@ -185,10 +238,16 @@ class _Lenient:
         )
         return shown
 
+    def clean(self, field: str, value: str) -> str:
+        if has_lone_surrogate(value):
+            self.note(field, NOT_VALID_TEXT)
+            return clean_text(value)
+        return value
+
     def text(self, field: str, *, missing_is_a_problem: bool = False) -> str:
         value = self.item.get(field)
         if isinstance(value, str):
-            return value
+            return self.clean(field, value)
         if value is None:
             if missing_is_a_problem:
                 self.note(field, MISSING)
@@ -203,7 +262,7 @@ class _Lenient:
         if not isinstance(value, list):
             self.note(field, "not a list")
             return ()
-        kept = tuple(item for item in value if isinstance(item, str))
+        kept = tuple(self.clean(field, item) for item in value if isinstance(item, str))
         if len(kept) != len(value):
             self.note(field, "holding items that are not text")
         return kept
@@ -219,8 +278,8 @@ class _Lenient:
         if not isinstance(status, str | None) or not isinstance(bucket, str | None):
             self.note("recording", "holding values that are not text")
         return Recording(
-            status=status if isinstance(status, str) else "",
-            bucket_name=bucket if isinstance(bucket, str) else "",
+            status=self.clean("recording", status) if isinstance(status, str) else "",
+            bucket_name=self.clean("recording", bucket) if isinstance(bucket, str) else "",
         )
 
     def usage(self) -> dict[str, MonthCounts]:
@@ -235,7 +294,7 @@ class _Lenient:
             if not isinstance(counts, dict):
                 self.note("usage_summary", "holding a month that is not an object")
                 continue
-            months[month] = MonthCounts(
+            months[self.clean("usage_summary", month)] = MonthCounts(
                 signaling=self.number(counts.get("signaling")),
                 turn=self.number(counts.get("turn")),
                 sfu=self.number(counts.get("sfu")),
@@ -243,15 +302,17 @@ class _Lenient:
         return months
 
     def number(self, value: Any) -> int | float:
+        """A count the portal can add up and keep: never NaN, Infinity or past COUNT_MAX."""
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str):
+            if -COUNT_MAX <= value <= COUNT_MAX:  # false for NaN
+                return value
+        elif isinstance(value, str):
             try:
                 number = float(value)
             except ValueError:
                 pass
             else:
-                if number == number and abs(number) != float("inf"):  # not NaN or infinite
+                if -COUNT_MAX <= number <= COUNT_MAX:
                     self.note("usage_summary", "holding numbers as text")
                     return int(number) if number.is_integer() else number
         if value is not None:

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-import msgspec
 from django.conf import settings
 from django.core.cache import cache
 
 from apps_admin import crypto, endpoints
-from apps_admin.ecl import errors
+from apps_admin.ecl import errors, tolerant_json
 from apps_admin.ecl.transport import Deadline, Reply, exchange
 
 if TYPE_CHECKING:
@@ -31,6 +30,7 @@ logger = logging.getLogger("apps_admin.ecl")
 
 POLL_INTERVAL = 0.05
 FAILURE_MEMORY = 3  # seconds a failed fetch is remembered, so waiters do not each retry it
+UNKNOWN_EXPIRY_KEPT = 300  # seconds a token whose expiry cannot be read is used (they live 3600)
 # Failures that are worth telling the waiters about instead of each of them trying again.
 _REMEMBERED = {
     cls.code: cls
@@ -66,9 +66,9 @@ def token_for(tenant: Tenant, deadline: Deadline, *, rejected: str | None = None
     # waiters never start fetches of their own while the first is still under way.
     lock_timeout = math.ceil(settings.ECL_CALL_BUDGET) + 2
     while True:
-        failure = cache.get(f"{key}:failed")
-        if failure in _REMEMBERED:
-            raise _REMEMBERED[failure]()
+        remembered = _remembered(cache.get(f"{key}:failed"))
+        if remembered is not None:
+            raise remembered
         if cache.add(lock_key, owner, timeout=lock_timeout):
             try:
                 # Someone may have stored a token between our read and our lock.
@@ -101,9 +101,22 @@ def _usable(entry: object, rejected: str | None) -> Token | None:
     return None
 
 
+def _remembered(failure: object) -> errors.ECLError | None:
+    """The error a recent fetch failed with, as the cache remembers it (None: none)."""
+    if isinstance(failure, str) and failure in _REMEMBERED:
+        return _REMEMBERED[failure]()
+    if isinstance(failure, tuple) and failure[:1] == ("identity_unusable",):
+        return errors.IdentityUnusable(failure[1])
+    return None
+
+
 def _fetch_and_store(tenant: Tenant, key: str, deadline: Deadline) -> Token:
     try:
         token = _request_token(tenant, deadline)
+    except errors.IdentityUnusable as error:
+        failure = ("identity_unusable", error.upstream_status)
+        cache.set(f"{key}:failed", failure, timeout=FAILURE_MEMORY)
+        raise
     except errors.ECLError as error:
         if error.code in _REMEMBERED:
             cache.set(f"{key}:failed", error.code, timeout=FAILURE_MEMORY)
@@ -156,6 +169,14 @@ def _request_token(tenant: Tenant, deadline: Deadline) -> Token:
     if response.status >= 500:
         raise errors.UpstreamUnavailable()
     value = response.headers.get("X-Subject-Token", "")
+    if _never_a_token(response.status, value):
+        logger.warning(
+            "Keystone answered %s%s: the identity URL of tenant=%s needs fixing",
+            response.status,
+            " without X-Subject-Token" if response.status < 300 else "",
+            tenant.tenant_id,
+        )
+        raise errors.IdentityUnusable(response.status)
     if not 200 <= response.status < 300 or not value:
         logger.warning(
             "Keystone answered %s without a usable token tenant=%s",
@@ -163,15 +184,27 @@ def _request_token(tenant: Tenant, deadline: Deadline) -> Token:
             tenant.tenant_id,
         )
         raise errors.BadUpstreamResponse()
-    return Token(value=value, expires_at=_expiry(response))
+    return Token(value=value, expires_at=_expiry(response, tenant.tenant_id))
 
 
-def _expiry(response: Reply) -> float:
-    """When the token runs out; an answer without a readable expiry counts as expired now."""
+def _never_a_token(status: int, value: str) -> bool:
+    """A Keystone answer that asking again would only repeat: its URL is wrong."""
+    return 300 <= status < 400 or status == 404 or (200 <= status < 300 and not value)
+
+
+def _expiry(response: Reply, tenant_id: str) -> float:
+    """When the token runs out. Without a readable expiry, it is kept UNKNOWN_EXPIRY_KEPT
+    seconds (and dropped sooner if the apps API refuses it): fetching a new token for every
+    call would cost a Keystone round trip each."""
     try:
-        moment = datetime.fromisoformat(msgspec.json.decode(response.body)["token"]["expires_at"])
-    except (ValueError, KeyError, TypeError):
-        return time.time()
+        moment = datetime.fromisoformat(tolerant_json.loads(response.body)["token"]["expires_at"])
+    except (ValueError, KeyError, TypeError):  # NotJSON is a ValueError
+        logger.warning(
+            "Keystone sent a token without a readable expires_at tenant=%s: kept %s s",
+            tenant_id,
+            UNKNOWN_EXPIRY_KEPT,
+        )
+        return time.time() + settings.ECL_TOKEN_MARGIN + UNKNOWN_EXPIRY_KEPT
     if moment.tzinfo is None:  # Keystone's times are UTC
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()

@@ -10,37 +10,57 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Annotated, Any, ClassVar, Generic, NamedTuple, TypeVar
 
 import msgspec
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from apps_admin.ecl import tolerant_json
 from apps_admin.ecl.errors import BadUpstreamResponse
 
 PERMISSIONS = ("TURN", "SFU", "USER_LIST", "PEER_AUTHENTICATION", "RECORDING")
 STATUSES = ("active", "suspended")
+APP_ID_MAX = 64  # what the portal's records (audit, usage history) keep of an app id
 # An app id the portal can put in a URL path segment: no dot segments, slashes, control
 # characters, spaces or URL delimiters (ECL's ids are numbers).
-_USABLE_ID = re.compile(r"[^\x00-\x20\x7f/\\?#%]{1,128}")
+_USABLE_ID = re.compile(r"[^\x00-\x20\x7f/\\?#%]{1," + str(APP_ID_MAX) + "}")
+# A usage count the portal can add up and keep (a 64-bit column, a float without loss).
+COUNT_MAX = 2**53
 
 
 def usable_app_id(value: str) -> bool:
-    """Whether `value` can name an app in an upstream path and in the portal's URLs."""
+    """Whether `value` can name an app in an upstream path and in the portal's URLs (a lone
+    surrogate is not printable, so it never can)."""
     return bool(_USABLE_ID.fullmatch(value)) and value not in (".", "..") and value.isprintable()
+
+
+def id_order(app_id: str) -> tuple[int, int, str]:
+    """The sort key of an app id: numbers (ASCII digits, as ECL's are) in numeric order,
+    anything else after them in text order. Never raises, whatever the id (`int("²")` would)."""
+    if app_id.isascii() and app_id.isdigit():
+        return (0, int(app_id), "")
+    return (1, 0, app_id)
 
 
 T = TypeVar("T")
 Moment = Annotated[datetime, msgspec.Meta(tz=True)]  # ECL's timestamps carry their offset
 
 
+# A count within what the portal adds up and keeps: no NaN, Infinity or 10**30 (checked by
+# msgspec as it decodes, at no cost).
+Count = (
+    Annotated[int, msgspec.Meta(ge=-COUNT_MAX, le=COUNT_MAX)]
+    | Annotated[float, msgspec.Meta(ge=-COUNT_MAX, le=COUNT_MAX)]
+)
+
+
 class MonthCounts(msgspec.Struct, frozen=True, gc=False):
     """One month of an app's usage_summary: signaling count, TURN and SFU gigabytes."""
 
-    signaling: int | float = 0
-    turn: int | float = 0
-    sfu: int | float = 0
+    signaling: Count = 0
+    turn: Count = 0
+    sfu: Count = 0
 
 
 class MonthUsage(NamedTuple):
@@ -171,21 +191,18 @@ _AT = re.compile(r"^(?P<text>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 _MISSING = re.compile(r"^Object missing required field `(?P<field>[^`]+)`")
 
 
-@cache
-def _decoder(into: Any) -> msgspec.json.Decoder:
-    return msgspec.json.Decoder(into)
-
-
 def decode(body: bytes, into: Any) -> Any:
-    """ECL's JSON `body` as the type `into` (e.g. `list[App]`, `App`, `Any`).
+    """ECL's JSON `body` (without a leading byte order mark) as the type `into` (e.g.
+    `list[App]`, `App`, `SecretKey`), strictly: the fast path of `reading.py`, and the only one
+    for a secret key.
 
     Raises BadUpstreamResponse, naming ECL's field when the JSON does not fit the type.
     """
     try:
-        return _decoder(into).decode(body)
+        return tolerant_json.fast(body, into)
     except msgspec.ValidationError as error:
         raise _not_fitting(into, str(error)) from None
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         raise BadUpstreamResponse() from None
 
 

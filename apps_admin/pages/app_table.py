@@ -17,7 +17,15 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from apps_admin.ecl.types import PERMISSIONS, STATUSES, App, MonthCounts, UnreadableApp
+from apps_admin import listing
+from apps_admin.ecl.types import (
+    PERMISSIONS,
+    STATUSES,
+    App,
+    MonthCounts,
+    UnreadableApp,
+    id_order,
+)
 from apps_admin.pages import paging
 from apps_admin.pages.csv_export import guarded_row
 
@@ -55,11 +63,6 @@ def usage_in(app: App, month: str) -> MonthCounts:
 # --- Columns --------------------------------------------------------------------------------
 
 
-def id_key(app_id: str) -> tuple[int, int, str]:
-    """Numeric ids in numeric order (ECL's are numbers), anything else after them."""
-    return (0, int(app_id), "") if app_id.isdigit() else (1, 0, app_id)
-
-
 def _when(moment: datetime | None) -> tuple[int, float]:
     return (0, 0.0) if moment is None else (1, moment.timestamp())
 
@@ -89,7 +92,7 @@ APP_COLUMNS: tuple[Column, ...] = (
         fields=("description",),
     ),
     # An id is text in an App, and a number or text as ECL sent it in a page's keys (partial.py).
-    Column("id", _("App ID"), lambda a, m: id_key(str(a.id))),
+    Column("id", _("App ID"), lambda a, m: id_order(str(a.id))),
     Column("apikey", _("API key"), lambda a, m: a.apikey),
     Column("status", _("Status"), lambda a, m: a.status, fields=("status",)),
     Column(
@@ -114,17 +117,11 @@ APP_COLUMNS: tuple[Column, ...] = (
 # --- The query: what the query string asks for ---------------------------------------------
 
 
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value is not None else default
-    except ValueError:
-        return default
-
-
 @dataclass(frozen=True)
 class Query:
-    """Search, filters, order and page, read leniently from a query string: an unknown value is
-    ignored rather than an error, so an old bookmark still opens."""
+    """Search, filters, order and page, read from a query string by `listing`: a page number or
+    size that is not one is a ListingError (a 400 saying why); an unknown filter value or sort
+    key is ignored, so that an old bookmark still opens."""
 
     q: str = ""
     status: str = ""
@@ -138,18 +135,14 @@ class Query:
     def from_params(
         cls, params: Mapping[str, str], columns: Sequence[Column] = APP_COLUMNS, default: str = ""
     ) -> Query:
-        order = (params.get("o") or default).strip()
-        if order.lstrip("-") not in {c.key for c in columns}:
-            order = default
-        permission = params.get("permission", "")
         return cls(
-            q=" ".join((params.get("q") or "").split())[:200],
-            status=s if (s := params.get("status", "")) in STATUSES else "",
-            permission=permission if permission in (*PERMISSIONS, NO_PERMISSION) else "",
-            recording=r if (r := params.get("recording", "")) in RECORDING_STATUSES else "",
-            order=order,
-            page=max(1, _int(params.get("p"), 1)),
-            per_page=paging.page_size(params.get("n")),
+            q=listing.search(params),
+            status=listing.choice(params, "status", STATUSES),
+            permission=listing.choice(params, "permission", (*PERMISSIONS, NO_PERMISSION)),
+            recording=listing.choice(params, "recording", RECORDING_STATUSES),
+            order=listing.order(params, {c.key for c in columns}, default),
+            page=listing.page_number(params),
+            per_page=listing.page_size(params),
         )
 
     @property
@@ -165,8 +158,8 @@ class Query:
             "permission": query.permission,
             "recording": query.recording,
             "o": query.order,
-            "p": str(query.page) if query.page > 1 else "",
-            "n": str(query.per_page) if query.per_page != paging.PAGE_SIZE else "",
+            listing.PAGE: str(query.page) if query.page > 1 else "",
+            listing.SIZE: str(query.per_page) if query.per_page != paging.PAGE_SIZE else "",
         }
         return {name: value for name, value in pairs.items() if value}
 
@@ -217,7 +210,7 @@ def apply(
     if query.order:
         column = next(c for c in columns if c.key == query.order.lstrip("-"))
         rows.sort(
-            key=lambda app: (column.sort(app, months), id_key(str(app.id))),
+            key=lambda app: (column.sort(app, months), id_order(str(app.id))),
             reverse=query.order.startswith("-"),
         )
     return rows

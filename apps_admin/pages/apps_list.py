@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
-from apps_admin import ecl
+from apps_admin import ecl, listing
 from apps_admin.access import tenant_view
 from apps_admin.ecl.types import PERMISSIONS
+from apps_admin.listing import ListingError
 from apps_admin.models import Role, Tenant
 from apps_admin.pages import app_rows, app_table, csv_export, paging
 from apps_admin.pages.common import tenant_context, unreadable_rows
-from apps_admin.pages.errors import render_error
+from apps_admin.pages.errors import render_bad_query, render_error
 
 
 def _filter_links(query: app_table.Query) -> list[dict]:
@@ -54,10 +56,21 @@ def _filter_links(query: app_table.Query) -> list[dict]:
     return links
 
 
+def _query(request: HttpRequest, tenant: Tenant) -> app_table.Query | HttpResponse:
+    """The list's query, or the 400 page saying what is wrong with it."""
+    try:
+        return app_table.Query.from_params(request.GET)
+    except ListingError as error:
+        list_url = reverse("apps_admin:app_list", args=[tenant.tenant_id])
+        return render_bad_query(request, error, tenant, list_url)
+
+
 @require_GET
 @tenant_view(Role.VIEWER)
 def app_list(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
-    query = app_table.Query.from_params(request.GET)
+    query = _query(request, tenant)
+    if isinstance(query, HttpResponse):
+        return query
     try:
         # Every app's id and apikey checked, only what the query reads decoded for all of them.
         apps = ecl.app_list_page(tenant, app_table.fields_for(query))
@@ -76,10 +89,10 @@ def app_list(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
         months=months,
         headers=app_table.headers(query),
         filters=_filter_links(query),
-        hidden_search={k: v for k, v in query.params().items() if k not in ("q", "p")},
+        hidden_search={k: v for k, v in query.params().items() if k not in ("q", listing.PAGE)},
         current_query=urlencode(query.params()),
         pager=paging.pager(page, query.params(page=1)),
-        export_query=(export := {k: v for k, v in query.params().items() if k not in ("p", "n")}),
+        export_query=(export := query.params(page=1, per_page=paging.PAGE_SIZE)),
         excel_query={**export, "for": "excel"},
         unreadable=unreadable_rows(tenant, apps.unreadable),
     )
@@ -95,7 +108,9 @@ def app_list(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
 @tenant_view(Role.VIEWER)
 def app_export(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
     """Every app the list's search and filters select, in its order, as CSV."""
-    query = app_table.Query.from_params(request.GET)
+    query = _query(request, tenant)
+    if isinstance(query, HttpResponse):
+        return query
     try:
         apps = ecl.app_list(tenant, expand=True)
     except ecl.ECLError as error:

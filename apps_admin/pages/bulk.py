@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from apps_admin import app_actions, ecl
 from apps_admin.access import tenant_view
+from apps_admin.listing import ListingError
 from apps_admin.models import Role, Tenant
 from apps_admin.pages import app_table
 from apps_admin.pages.common import tenant_context
@@ -105,8 +106,10 @@ def _selected(values: list[str]) -> list[str]:
 
 def _list_url(tenant: Tenant, request: HttpRequest) -> str:
     """The list as the user left it (search, filters, order, page), rebuilt from known keys."""
-    query = app_table.Query.from_params(QueryDict(request.POST.get("return", "")))
-    params = query.params()
+    try:
+        params = app_table.Query.from_params(QueryDict(request.POST.get("return", ""))).params()
+    except ListingError:  # a page number that is none: the list as it opens
+        params = {}
     url = reverse("apps_admin:app_list", args=[tenant.tenant_id])
     return url + ("?" + urlencode(params) if params else "")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,7 +15,17 @@ from apps_admin.access import RoleTooLow, tenant_admins
 logger = logging.getLogger(__name__)
 
 
+# The API's error shape (`{"detail", "code"}`) for what fails under /api/ before or outside
+# the API's own views (an unknown host, a body Django refuses, an error in a middleware).
+_API_CODES = {400: "bad_request", 403: "permission_denied", 404: "not_found", 500: "server_error"}
+
+
 def _page(request: HttpRequest, status: int, title: str, **context) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        detail = str(context.get("message") or title)
+        return JsonResponse(
+            {"detail": detail, "code": _API_CODES.get(status, "error")}, status=status
+        )
     return render(
         request,
         "apps_admin/error_page.html",

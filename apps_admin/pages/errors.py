@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from apps_admin import ecl
+from apps_admin.listing import ListingError
 from apps_admin.models import Tenant
 
 logger = logging.getLogger(__name__)
@@ -96,3 +97,20 @@ def render_error(
         }
     )
     return render(request, "apps_admin/upstream_error.html", context, status=trouble.status)
+
+
+def render_bad_query(
+    request: HttpRequest, error: ListingError, tenant: Tenant, list_url: str
+) -> HttpResponse:
+    """A list asked for in a way it cannot be shown (a page number that is no number, a month
+    past 2999): 400, what to write instead, and the list as it opens by default. Nothing is
+    asked of ECL."""
+    logger.info("Bad query on %s: %s", request.resolver_match.url_name, error.field)
+    context = {
+        "title": _("This list cannot be shown as asked"),
+        "status": 400,
+        "message": str(error),
+        "tenant": tenant,
+        "back_url": list_url,
+    }
+    return render(request, "apps_admin/error_page.html", context, status=400)

@@ -10,22 +10,16 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.utils.http import urlencode
 
-PAGE_SIZES = (25, 50, 100, 200)
-PAGE_SIZE = 50
+from apps_admin.listing import OLD_PAGE, PAGE, PAGE_SIZE, PAGE_SIZES, SIZE
+
+__all__ = ["PAGE_SIZE", "PAGE_SIZES", "Link", "Pager", "page_of", "pager"]
+
 WINDOW = 2  # numbered links on each side of the current page
 
 
-def page_size(value: Any) -> int:
-    """The page size a query string asks for, if it is one of PAGE_SIZES."""
-    try:
-        size = int(value)
-    except (TypeError, ValueError):
-        return PAGE_SIZE
-    return size if size in PAGE_SIZES else PAGE_SIZE
-
-
-def page_of(rows: Sequence[Any], number: Any, per_page: int = PAGE_SIZE) -> Page:
-    """One page of `rows`; a number past the end (or not a number) shows the nearest page."""
+def page_of(rows: Sequence[Any], number: int, per_page: int = PAGE_SIZE) -> Page:
+    """One page of `rows` (the number and size read by `listing`); a number past the end shows
+    the last page."""
     return Paginator(rows, per_page).get_page(number)
 
 
@@ -54,12 +48,12 @@ class Pager:
 
 
 def pager(
-    page: Page, query: Mapping[str, str], *, param: str = "p", size_param: str = "n"
+    page: Page, query: Mapping[str, str], *, param: str = PAGE, size_param: str = SIZE
 ) -> Pager:
     """The pager of `page`; its links keep every other parameter of this view (`query`, without
-    the page number) and the page size."""
+    the page number, under either of its names) and the page size."""
     size = page.paginator.per_page
-    base = {k: v for k, v in query.items() if k not in (param, size_param)}
+    base = {k: v for k, v in query.items() if k not in (param, OLD_PAGE, size_param)}
     if size != PAGE_SIZE:
         base[size_param] = str(size)
 

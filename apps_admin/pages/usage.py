@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from apps_admin import ecl
+from apps_admin import ecl, listing
 from apps_admin.access import tenant_view
+from apps_admin.ecl.types import id_order
+from apps_admin.listing import ListingError
 from apps_admin.models import Role, Tenant
 from apps_admin.pages import csv_export, paging, usage_chart
 from apps_admin.pages.common import tenant_context, unreadable_rows
@@ -35,8 +37,9 @@ DEFAULT_ORDER = "-total"  # the apps that cost the most first
 
 @dataclass(frozen=True)
 class UsageQuery:
-    """What the query string asks for; the range is checked (a wrong month is a 400 saying why),
-    the rest read leniently so that an old bookmark still opens."""
+    """What the query string asks for, read by `listing`: a wrong month, page number or page
+    size is a ListingError (a 400 saying why); an unknown measure or sort key is ignored, so
+    that an old bookmark still opens."""
 
     first: date
     last: date
@@ -47,17 +50,15 @@ class UsageQuery:
 
     @classmethod
     def from_params(cls, params: Mapping[str, str]) -> UsageQuery:
-        first, last = report.month_range(params.get("from"), params.get("to"))
-        metric = params.get("metric", "")
+        first, last = listing.month_range(params.get("from"), params.get("to"))
         query = cls(
             first,
             last,
-            metric=metric if metric in report.TABLE_METRICS else "billed",
-            page=_page_number(params.get("p", "")),
-            per_page=paging.page_size(params.get("n")),
+            metric=listing.choice(params, "metric", report.TABLE_METRICS) or "billed",
+            page=listing.page_number(params),
+            per_page=listing.page_size(params),
         )
-        order = params.get("o", "")
-        return replace(query, order=order) if order.lstrip("-") in query.sort_keys else query
+        return replace(query, order=listing.order(params, query.sort_keys, DEFAULT_ORDER))
 
     @property
     def months(self) -> list[date]:
@@ -70,7 +71,7 @@ class UsageQuery:
     @property
     def sort_month(self) -> date | None:
         key = self.order.lstrip("-")
-        return report.parse_month(key[1:]) if key.startswith("m") else None
+        return listing.parse_month(key[1:]) if key.startswith("m") else None
 
     def params(self, **changes: Any) -> dict[str, str]:
         query = replace(self, **changes)
@@ -79,21 +80,17 @@ class UsageQuery:
             "to": month_key(query.last),
             "metric": query.metric if query.metric != "billed" else "",
             "o": query.order if query.order != DEFAULT_ORDER else "",
-            "p": str(query.page) if query.page > 1 else "",
-            "n": str(query.per_page) if query.per_page != paging.PAGE_SIZE else "",
+            listing.PAGE: str(query.page) if query.page > 1 else "",
+            listing.SIZE: str(query.per_page) if query.per_page != paging.PAGE_SIZE else "",
         }
         return {name: value for name, value in pairs.items() if value}
 
 
-def _page_number(text: str) -> int:
-    return int(text) if text.isdigit() and int(text) > 0 else 1
-
-
 _SORT_KEYS: dict[str, Callable[[report.Line], Any]] = {
-    "app": lambda line: (line.description.casefold(), report.id_order(line.app_id)),
-    "id": lambda line: report.id_order(line.app_id),
-    "total": lambda line: (line.total, report.id_order(line.app_id)),
-    "month": lambda line: (line.month_value, report.id_order(line.app_id)),
+    "app": lambda line: (line.description.casefold(), id_order(line.app_id)),
+    "id": lambda line: id_order(line.app_id),
+    "total": lambda line: (line.total, id_order(line.app_id)),
+    "month": lambda line: (line.month_value, id_order(line.app_id)),
 }
 
 
@@ -127,7 +124,7 @@ def _headers(query: UsageQuery) -> list[dict[str, Any]]:
 def usage(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
     try:
         query = UsageQuery.from_params(request.GET)
-    except report.RangeError as error:
+    except ListingError as error:
         return _range_error(request, tenant, role, str(error))
     try:
         apps = ecl.app_list(tenant, expand=True)
@@ -194,8 +191,9 @@ def _range_form(query: UsageQuery) -> dict[str, Any]:
 
 
 def _range_error(request: HttpRequest, tenant: Tenant, role: Role, message: str) -> HttpResponse:
-    """The page with the range form and what is wrong with it, and nothing asked of ECL."""
-    first, last = report.month_range(None, None)
+    """The page with the range form and what is wrong with the query, and nothing asked of
+    ECL."""
+    first, last = listing.month_range(None, None)
     form = _range_form(UsageQuery(first, last))
     form.update({"from": request.GET.get("from", "")[:20], "to": request.GET.get("to", "")[:20]})
     context = tenant_context(
@@ -214,7 +212,7 @@ def usage_export(request: HttpRequest, tenant: Tenant, role: Role) -> HttpRespon
     """Every app's every month of the range, one row each (the long form a spreadsheet pivots)."""
     try:
         query = UsageQuery.from_params(request.GET)
-    except report.RangeError as error:
+    except ListingError as error:
         return _range_error(request, tenant, role, str(error))
     try:
         apps = ecl.app_list(tenant, expand=True)

@@ -19,16 +19,15 @@ from django.core.cache import cache
 from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.expressions import Combinable
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from apps_admin import ecl
+from apps_admin.ecl.types import id_order
 from apps_admin.models import Tenant, UsageMonth
 from apps_admin.usage.history import METRICS, add_months, month_of, months_between
 
 # What the page's table shows per month: TURN and SFU are billed (by the gigabyte), so their
 # sum comes first.
 TABLE_METRICS = ("billed", "turn", "sfu", "signaling")
-LONGEST_RANGE = 60  # months one page or answer covers
 AGGREGATES_KEPT = 3600  # seconds the usage page's aggregates stay cached (each run of
 # `record_usage` starts new ones)
 
@@ -46,49 +45,6 @@ class Usage(NamedTuple):
 
 
 NOTHING = Usage()
-
-
-class RangeError(ValueError):
-    """A month range a person asked for that cannot be shown; the message says why, `field`
-    which end ("from" or "to") is wrong."""
-
-    def __init__(self, message: str, field: str = "from") -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def parse_month(text: str) -> date | None:
-    """`2026-01` as the first day of that month; None for anything else."""
-    year, dash, number = text.strip().partition("-")
-    if not (dash and len(year) == 4 and year.isdigit() and number.isdigit() and len(number) == 2):
-        return None
-    if not 1 <= int(number) <= 12 or int(year) < 2000:
-        return None
-    return date(int(year), int(number), 1)
-
-
-def month_range(
-    first: str | None, last: str | None, today: date | None = None
-) -> tuple[date, date]:
-    """The months `?from=YYYY-MM&to=YYYY-MM` asks for: by default the last 12, this one
-    included; either end alone extends 12 months from it. Raises RangeError."""
-    this_month = (today or timezone.localdate()).replace(day=1)
-    start = parse_month(first) if first else None
-    end = parse_month(last) if last else None
-    for text, month, end_name in ((first, start, "from"), (last, end, "to")):
-        if text and month is None:
-            message = _("Months are written YYYY-MM, for example 2026-01.")
-            raise RangeError(message, end_name)
-    if start is None:
-        end = end or this_month
-        start = add_months(end, -11)
-    elif end is None:
-        end = min(add_months(start, 11), max(start, this_month))
-    if start > end:
-        raise RangeError(_("The first month comes after the last."), "to")
-    if len(months_between(start, end)) > LONGEST_RANGE:
-        raise RangeError(_("A range covers at most %(count)d months.") % {"count": LONGEST_RANGE})
-    return start, end
 
 
 def live_months(app: ecl.App, first: date, last: date) -> dict[date, Usage]:
@@ -147,11 +103,6 @@ def history(
         for month, usage in live_months(app, first, last).items():
             entry.months[month] = _merged(entry.months.get(month), usage)
     return sorted(apps.values(), key=lambda entry: id_order(entry.app_id))
-
-
-def id_order(app_id: str) -> tuple[int, int, str]:
-    """Numeric ids in numeric order (ECL's are numbers), anything else after them."""
-    return (0, int(app_id), "") if app_id.isdigit() else (1, 0, app_id)
 
 
 def app_months(tenant: Tenant, app: ecl.App, count: int = 12) -> list[tuple[date, Usage]]:

@@ -12,10 +12,10 @@ from tests.helpers import login
 OPERATIONS = {
     ("/api/tenants", "get"): {200, 401},
     ("/api/tenants/{tenant_id}/apps", "get"): {200, 401, 403, 404, 502, 503, 504},
-    ("/api/tenants/{tenant_id}/apps", "post"): {200, 400, 401, 403, 404, 502, 503, 504},
+    ("/api/tenants/{tenant_id}/apps", "post"): {200, 400, 401, 403, 404, 413, 502, 503, 504},
     ("/api/tenants/{tenant_id}/apps/{app_id}", "get"): {200, 401, 403, 404, 502, 503, 504},
     ("/api/tenants/{tenant_id}/apps/{app_id}", "put"): {
-        200, 400, 401, 403, 404, 502, 503, 504,
+        200, 400, 401, 403, 404, 413, 502, 503, 504,
     },
     ("/api/tenants/{tenant_id}/apps/{app_id}", "delete"): {200, 401, 403, 404, 502, 503, 504},
     ("/api/tenants/{tenant_id}/apps/{app_id}/secretkey", "get"): {

@@ -131,3 +131,75 @@ def test_bad_service_account_keys_are_refused_without_echoing_them(value, says):
     text = messages(raised.value)
     assert says in text
     assert 'private_key": ' not in text
+
+
+# --- Whole values, no control characters, linear checks --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "domain",
+    ["evil\n.example.com", "evil.example.com\nx", "a\x00b.com", "a\u2028b.com", "ok\r.com"],
+)
+def test_a_domain_with_a_line_break_or_control_character_anywhere_is_refused(domain):
+    with pytest.raises(ValidationError) as raised:
+        rules.clean_domains([domain])
+    assert messages(raised.value) == "A domain cannot hold a line break or a control character."
+    assert raised.value.error_list[0].code == "invalid"  # ECL could never hold one
+
+
+@pytest.mark.parametrize("name", ["buck\net", "bucket\nx", "bu\x00cket"])
+def test_a_bucket_name_is_matched_whole(name):
+    with pytest.raises(ValidationError, match="lower-case letters"):
+        rules.clean_bucket_name(name)
+
+
+@pytest.mark.parametrize("text", ["two\nlines", "tab\there", "nul\x00", "sep\u2028arated"])
+def test_a_description_is_one_line_without_control_characters(text):
+    with pytest.raises(ValidationError, match="one line of text"):
+        rules.clean_description(text)
+    assert rules.clean_description(text, stored=text) == text  # as ECL holds it, it stays
+
+
+def test_a_description_may_hold_japanese_spaces_and_emoji():
+    text = "受付\u3000ロビー 🎥"
+    assert rules.clean_description(text) == text
+
+
+def test_at_most_200_domains_counted_before_anything_else():
+    many = [f"host{i}.example.com" for i in range(201)]
+    for value in (many, "\n".join(many), [*many[:200], 12]):
+        with pytest.raises(ValidationError) as raised:
+            rules.clean_domains(value)
+        assert messages(raised.value) == "An app can have at most 200 domains."
+    assert len(rules.clean_domains(many[:200])) == 200
+    assert rules.clean_domains("\n\n".join(many[:200]) + "\n" * 500) == many[:200]
+
+
+def test_a_text_of_domains_too_long_to_hold_200_is_refused_unread():
+    with pytest.raises(ValidationError, match="at most 200 domains"):
+        rules.clean_domains("a" * (200 * 257 + 1))
+
+
+def test_more_domains_than_200_pass_when_ecl_already_holds_as_many():
+    stored = [f"host{i}.example.com" for i in range(250)]
+    assert rules.clean_domains(stored, stored=stored) == stored
+    with pytest.raises(ValidationError, match="at most 250 domains"):
+        rules.clean_domains([*stored, "one-more.example.com"], stored=stored)
+
+
+def test_duplicates_are_dropped_in_order_whatever_their_case_or_origin():
+    stored = ["Legacy.Example:8080"]
+    value = ["b.example", "legacy.example:8080", "B.EXAMPLE", "Legacy.Example:8080", "a.example"]
+    assert rules.clean_domains(value, stored=stored) == [
+        "b.example",
+        "Legacy.Example:8080",
+        "a.example",
+    ]
+
+
+def test_a_permissions_list_is_bounded_and_read_once():
+    assert rules.clean_permissions(["SFU", "TURN"] * 50) == ["TURN", "SFU"]
+    with pytest.raises(ValidationError, match="at most 100 names"):
+        rules.clean_permissions(["TURN"] * 101)
+    with pytest.raises(ValidationError, match="line break or a control character"):
+        rules.clean_permissions(["TURN\n"])

@@ -2,6 +2,7 @@
 ValidationError (never another exception), and what is cleaned obeys the rules."""
 
 import json
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -46,12 +47,28 @@ def test_every_rule_cleans_or_refuses_any_value(value):
         cleaned_or_refused(clean, value)
 
 
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 @given(st.text())
-def test_a_cleaned_description_is_at_most_128_characters(text):
+def test_a_cleaned_description_is_one_line_of_at_most_128_characters(text):
     cleaned = cleaned_or_refused(rules.clean_description, text)
-    assert cleaned is None or len(cleaned) <= 128
-    if len(text.strip()) <= 128:
+    assert cleaned is None or (len(cleaned) <= 128 and not CONTROL.search(cleaned))
+    if len(text.strip()) <= 128 and not CONTROL.search(text.strip()):
         assert cleaned == text.strip()
+
+
+@given(
+    st.lists(hostname_label, min_size=1, max_size=3),
+    st.sampled_from(["\n", "\r", "\x00", "\x1f", "\x85", "\u2028"]),
+)
+def test_a_domain_with_a_line_break_or_control_character_anywhere_is_refused(labels, control):
+    domain = ".".join(labels)
+    for where in range(len(domain) + 1):
+        odd = domain[:where] + control + domain[where:]
+        assert cleaned_or_refused(rules.clean_domains, [odd]) in (None, [domain])
+        if odd.strip() != domain:  # not only white space around it
+            assert cleaned_or_refused(rules.clean_domains, [odd]) is None
 
 
 @given(st.lists(st.text(max_size=300), max_size=20))
@@ -60,6 +77,7 @@ def test_cleaned_domains_are_lowercase_unique_and_valid(items):
     if cleaned is not None:
         assert len(cleaned) == len(set(cleaned))
         assert all(d == d.strip().lower() and 0 < len(d) <= 255 for d in cleaned)
+        assert not any(CONTROL.search(d) for d in cleaned)
         assert rules.clean_domains(cleaned) == cleaned  # cleaning is idempotent
 
 

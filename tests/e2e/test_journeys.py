@@ -60,7 +60,7 @@ def test_log_in_search_filter_sort_and_page(
     page.get_by_role("link", name="Next").first.click()
     expect(page.get_by_text("51\u201360 of 60 \u00b7 page 2 of 2").first).to_be_visible()
     expect(rows(page)).to_have_count(10)
-    expect(page).to_have_url(re.compile(r"o=-id&p=2"))
+    expect(page).to_have_url(re.compile(r"o=-id&page=2"))
     lowest = min(apps, key=lambda a: int(a.id))
     expect(rows(page).last).to_contain_text(lowest.apikey)
 

@@ -34,7 +34,7 @@ def paths(portal, app_id: str) -> dict[str, str]:
     return {
         "home": "/",
         "apps": f"/tenants/{t}/apps/",
-        "apps page 2": f"/tenants/{t}/apps/?p=2&n=25",
+        "apps page 2": f"/tenants/{t}/apps/?page=2&n=25",
         "app": f"/tenants/{t}/apps/{app_id}/",
         "edit": f"/tenants/{t}/apps/{app_id}/edit/",
         "add": f"/tenants/{t}/apps/new/",

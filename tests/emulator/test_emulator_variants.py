@@ -4,6 +4,7 @@ the request journal, planted apps, answer settings, and the trickle and oversize
 import http.client
 import json
 import math
+import sys
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -35,6 +36,9 @@ DEFAULT_SETTINGS = {
     "error_format": "contract",
     "expired_token": {"status": 403, "message": "Not authenticated"},
     "empty_list": "[]",
+    "bom": False,
+    "odd_value": None,
+    "keystone_answer": "contract",
 }
 
 
@@ -335,6 +339,15 @@ def test_set_config_takes_every_setting_by_keyword_and_reset_restores_them(emula
         "error_format": "html",
         "expired_token": {"status": 401, "message": "Invalid token"},
         "empty_list": "null",
+        "bom": True,
+        "odd_value": {
+            "app_id": 1000,
+            "field": "description",
+            "value": "nan",
+            "depth": 1200,
+            "tenant_id": None,
+        },
+        "keystone_answer": "300",
     }
     assert emulator.set_config(**changed) == changed
     assert emulator.config() == changed
@@ -534,6 +547,19 @@ def test_an_empty_list_can_be_written_as_null(emulator, acme):
         {"token_ttl": 60, "error_format": "xml"},
         {"error_format": "flat", "token_ttl": -1},
         {"error_format": "flat", "colour": "red"},
+        {"bom": "yes"},
+        {"bom": None},
+        {"odd_value": {"app_id": 1000, "field": "description"}},
+        {"odd_value": {"app_id": "1000", "field": "description", "value": "nan"}},
+        {"odd_value": {"app_id": 1000, "field": "", "value": "nan"}},
+        {"odd_value": {"app_id": 1000, "field": "a..b", "value": "nan"}},
+        {"odd_value": {"app_id": 1000, "field": "description", "value": "null"}},
+        {"odd_value": {"app_id": 1000, "field": "x", "value": "deep", "depth": 0}},
+        {"odd_value": {"app_id": 1000, "field": "x", "value": "deep", "depth": 100_001}},
+        {"odd_value": {"app_id": 1000, "field": "x", "value": "nan", "colour": "red"}},
+        {"odd_value": "nan"},
+        {"keystone_answer": "302"},
+        {"keystone_answer": 300},
     ],
 )
 def test_an_invalid_setting_is_a_400_with_a_message_and_changes_nothing(emulator, body):
@@ -541,6 +567,156 @@ def test_an_invalid_setting_is_a_400_with_a_message_and_changes_nothing(emulator
     assert response.status_code == 400
     assert response.json()["error"]["message"]
     assert emulator.config(show_all=True) == DEFAULT_SETTINGS
+
+
+# --- a byte order mark, odd values, Keystone's other answers -------------------------------
+
+
+def test_a_byte_order_mark_starts_every_identity_and_apps_api_body(emulator, acme):
+    acme.call("POST", json={"description": "one"})
+    emulator.set_config(bom=True)
+    bom = b"\xef\xbb\xbf"
+    for response in (acme.call("GET"), acme.call("GET", "/1000"), acme.call("GET", "/9999")):
+        assert response.content.startswith(bom)
+        assert response.headers["Content-Length"] == str(len(response.content))
+        assert json.loads(response.content.decode("utf-8-sig"))
+    token = requests.post(
+        emulator.identity_url + "/auth/tokens",
+        json=auth_request_body(acme.tenant_id, acme.api_key, acme.api_secret),
+        timeout=30,
+    )
+    assert token.status_code == 201 and token.content.startswith(bom)
+    assert token.headers["X-Subject-Token"]
+    assert not control(emulator, "GET", "/config").content.startswith(bom)  # controls: never
+    emulator.set_config(delete_answer="empty")
+    assert acme.call("DELETE", "/1000").content == b""  # an empty body stays empty
+
+
+def depth(value) -> int:
+    """How deep empty lists are nested in `value` (without recursing)."""
+    count = 0
+    while isinstance(value, list):
+        count += 1
+        value = value[0] if value else None
+    return count
+
+
+def loosely(text: bytes):
+    """What Python's json makes of `text`, with room to recurse 1200 deep."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(5000)
+    try:
+        return json.loads(text)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def strictly(text: bytes):
+    """What a strict reader (msgspec) makes of `text`: the value, or the error's name."""
+    import msgspec
+
+    try:
+        return msgspec.json.decode(text)
+    except (msgspec.DecodeError, RecursionError) as error:
+        return type(error).__name__
+
+
+@pytest.mark.parametrize(
+    ("value", "field", "read"),
+    [
+        ("lone_surrogate", "description", lambda app: app["description"] == "Odd one\ud800"),
+        ("nan", "description", lambda app: math.isnan(app["description"])),
+        ("infinity", "description", lambda app: app["description"] == math.inf),
+        (
+            "nan",
+            "usage_summary.*.turn",
+            lambda app: all(
+                math.isnan(month["turn"]) and month["signaling"] == 3
+                for month in app["usage_summary"].values()
+            ),
+        ),
+        ("deep", "extra", lambda app: depth(app["extra"]) == 1200),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_an_odd_value_is_written_into_one_app_of_every_answer(emulator, acme, value, field, read):
+    emulator.plant_app(acme.tenant_id, description="Good one")
+    emulator.plant_app(
+        acme.tenant_id,
+        description="Odd one",
+        usage={"previous": {"signaling": 3}, "current": {"signaling": 3}},
+    )
+    emulator.set_config(odd_value={"app_id": 1001, "field": field, "value": value})
+    expanded = acme.call("GET", "?expandApps").content
+    one = acme.call("GET", "/1001").content
+    put = acme.call("PUT", "/1001", json={"domains": ["a.example"]}).content
+
+    for body in (expanded, one, put):
+        assert strictly(body) in ("DecodeError", "RecursionError")
+        parsed = loosely(body)
+        odd = parsed[1] if isinstance(parsed, list) else parsed
+        assert read(odd)
+    good = loosely(expanded)[0]
+    assert good["description"] == "Good one" and strictly(acme.call("GET", "/1000").content)
+    short = acme.call("GET").content
+    if field == "description":
+        assert strictly(short) == "DecodeError"
+    else:
+        assert strictly(short)[1] == {
+            "id": 1001,
+            "apikey": loosely(one)["apikey"],
+            "description": "Odd one",
+        }
+
+
+def test_an_odd_value_can_be_kept_to_one_tenant_and_is_gone_with_null(emulator, acme):
+    other = TenantSession.create(emulator)
+    for session in (acme, other):
+        emulator.plant_app(session.tenant_id, description="Same id")
+    emulator.set_config(
+        odd_value={
+            "app_id": 1000,
+            "field": "description",
+            "value": "deep",
+            "depth": 3,
+            "tenant_id": other.tenant_id,
+        }
+    )
+    assert acme.call("GET", "/1000").json()["description"] == "Same id"
+    assert other.call("GET", "/1000").json()["description"] == [[[]]]
+    emulator.set_config(odd_value=None)
+    assert other.call("GET", "/1000").json()["description"] == "Same id"
+    assert "odd_value" not in emulator.config()
+
+
+def token_request(emulator, acme) -> requests.Response:
+    return requests.post(
+        emulator.identity_url + "/auth/tokens",
+        json=auth_request_body(acme.tenant_id, acme.api_key, acme.api_secret),
+        timeout=30,
+    )
+
+
+def test_keystone_can_answer_300_with_the_versions_document(emulator, acme):
+    emulator.set_config(keystone_answer="300")
+    response = token_request(emulator, acme)
+    assert response.status_code == 300 and "X-Subject-Token" not in response.headers
+    assert response.json()["versions"]["values"][0]["id"] == "v3.14"
+
+
+def test_keystone_can_answer_201_without_the_token_header(emulator, acme):
+    emulator.set_config(keystone_answer="no_token_header")
+    response = token_request(emulator, acme)
+    assert response.status_code == 201 and "X-Subject-Token" not in response.headers
+    assert response.json()["token"]["expires_at"]
+
+
+def test_keystone_can_answer_an_expiry_that_is_no_time(emulator, acme):
+    emulator.set_config(keystone_answer="unreadable_expiry")
+    response = token_request(emulator, acme)
+    assert response.status_code == 201
+    assert acme.call("GET", token=response.headers["X-Subject-Token"]).status_code == 200
+    assert response.json()["token"]["expires_at"] == "in an hour"
 
 
 def test_reset_forgets_planted_apps_the_journal_and_the_settings(emulator, acme):

@@ -4,7 +4,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from apps_admin import listing
 from apps_admin.ecl.types import App, MonthCounts, Recording
+from apps_admin.listing import ListingError
 from apps_admin.pages import app_table, paging, usage_chart
 from apps_admin.pages.app_table import Months, Query
 from apps_admin.usage.report import Usage
@@ -41,19 +43,39 @@ def ids(apps) -> list[str]:
     return [a.id for a in apps]
 
 
-def test_query_reads_known_values_and_ignores_the_rest():
+def test_query_reads_known_values_and_ignores_unknown_choices():
     query = Query.from_params(
-        {"q": "  tokyo   office ", "status": "active", "permission": "TURN", "o": "-turn", "p": "2"}
+        {"q": "  tokyo   office ", "status": "active", "permission": "TURN", "o": "-turn"}
     )
-    assert query == Query("tokyo office", "active", "TURN", "", "-turn", 2)
-    junk = Query.from_params({"status": "gone", "permission": "root", "o": "secret", "p": "-4"})
+    assert query == Query("tokyo office", "active", "TURN", "", "-turn", 1)
+    junk = Query.from_params({"status": "gone", "permission": "root", "o": "secret"})
     assert junk == Query()
-    assert Query.from_params({"p": "abc"}).page == 1
+    assert Query.from_params({"page": "2"}).page == Query.from_params({"p": "2"}).page == 2
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": "abc"},
+        {"page": "-4"},
+        {"page": "0"},
+        {"page": "\u00b2"},
+        {"p": "\u0663"},
+        {"page": "1" * 9},
+        {"n": "7"},
+        {"n": "\u00b2\u2075"},
+        {"n": "x"},
+    ],
+    ids=repr,
+)
+def test_a_page_number_or_size_that_is_none_is_a_listing_error(params):
+    with pytest.raises(ListingError):
+        Query.from_params(params)
 
 
 def test_params_keep_only_what_differs_from_the_default():
     query = Query(q="x", order="id", page=3)
-    assert query.params() == {"q": "x", "o": "id", "p": "3"}
+    assert query.params() == {"q": "x", "o": "id", "page": "3"}
     assert query.params(page=1) == {"q": "x", "o": "id"}
 
 
@@ -122,8 +144,8 @@ def test_the_pager_links_keep_the_other_parameters():
     rows = list(range(120))
     middle = paging.pager(paging.page_of(rows, 2), {"q": "a b", "o": "-id"})
     assert middle.previous_url == "?q=a+b&o=-id"  # the first page has no number
-    assert middle.next_url == "?q=a+b&o=-id&p=3"
-    audit = paging.pager(paging.page_of(rows, 1), {"action": "app.update"}, param="page")
+    assert middle.next_url == "?q=a+b&o=-id&page=3"
+    audit = paging.pager(paging.page_of(rows, 1), {"action": "app.update", "p": "4"})
     assert audit.previous_url == "" and audit.next_url == "?action=app.update&page=2"
 
 
@@ -133,8 +155,8 @@ def test_the_pager_numbers_pages_first_and_last_and_keeps_the_page_size():
     numbers = [link.label if link else "…" for link in pager.numbers]
     assert numbers == ["1", "…", "18", "19", "20", "21", "22", "…", "24"]
     assert [link.current for link in pager.numbers if link] == [0, 0, 0, 1, 0, 0, 0]
-    assert pager.first_url == "?q=x&n=100" and pager.last_url == "?q=x&n=100&p=24"
-    assert pager.next_url == "?q=x&n=100&p=21"
+    assert pager.first_url == "?q=x&n=100" and pager.last_url == "?q=x&n=100&page=24"
+    assert pager.next_url == "?q=x&n=100&page=21"
     sizes = {link.label: (link.url, link.current) for link in pager.sizes}
     assert sizes == {
         "25": ("?q=x&n=25", False),
@@ -142,8 +164,7 @@ def test_the_pager_numbers_pages_first_and_last_and_keeps_the_page_size():
         "100": ("?q=x&n=100", True),
         "200": ("?q=x&n=200", False),
     }
-    assert paging.page_size("100") == 100 and paging.page_size("7") == 50
-    assert paging.page_size(None) == paging.page_size("x") == 50
+    assert listing.page_size({"n": "100"}) == 100 and listing.page_size({}) == 50
 
 
 def test_headers_link_to_sorting_and_reverse_the_current_order():
