@@ -313,6 +313,33 @@ class UsageMonth(models.Model):
         return f"{self.tenant_id} {self.app_id} {self.month:%Y-%m}"
 
 
+class UsageRollup(models.Model):
+    """Every recorded month of one app of one tenant in one row, so that a 10,000-app history is
+    read as 10,000 rows rather than 120,000 (usage/rollup.py). UsageMonth stays the record:
+    `record_usage` writes both in the same transaction, and `rebuild_usage_rollup` makes every
+    row again from UsageMonth."""
+
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="usage_rollups", verbose_name=_("tenant")
+    )
+    app_id = models.CharField(_("app ID"), max_length=64)
+    # The app's place in id order (usage/rollup.py `sort_key`): numbers first, by value.
+    sort_key = models.CharField(max_length=80)
+    # JSON: {"YYYY-MM": [signaling, turn, sfu, final, description], ...}, oldest month first.
+    months = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "app_id"], name="one_usage_rollup_per_app")
+        ]
+        indexes = [models.Index(fields=["tenant", "sort_key"], name="usage_rollup_in_id_order")]
+        verbose_name = _("usage rollup")
+        verbose_name_plural = _("usage rollups")
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.app_id}"
+
+
 class ProviderIdentity(models.Model):
     """A portal user who signs in through the identity provider: who they are there (`sub`, which
     unlike an e-mail address never changes hands) and when the provider last vouched for them."""

@@ -145,6 +145,13 @@ AXES_VERBOSE = False
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite lets one writer in at a time. A transaction takes the write lock as it begins and
+    # waits for it up to the busy timeout (5 s): one that read first and wrote then (a failed
+    # sign-in's count) would fail at once while `record_usage` writes. WAL: reads go on meanwhile.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Keystone tokens live here; with redis:// every worker and host shares them.

@@ -2,6 +2,7 @@
 tokens and the emulator as a program. Fixtures live in the conftest.py files."""
 
 import contextlib
+import json
 import queue
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -94,6 +96,17 @@ def own_redis() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def content_of(response) -> bytes:
+    """A test response's body, streamed (the usage API streams its answer) or not."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def json_of(response) -> Any:
+    return json.loads(content_of(response))
 
 
 def start_program(*args: str) -> tuple[subprocess.Popen, dict[str, str]]:

@@ -48,10 +48,10 @@ def app_list(tenant: Tenant, *, expand: bool = True) -> AppList:
     return apps
 
 
-def app_list_page(tenant: Tenant, fields: frozenset[str]) -> partial.PageList:
-    """Every app of the tenant for a page that shows a few of them: each app's id and apikey
-    checked and only `fields` decoded (partial.py), the tolerant reader's whole apps on any
-    problem. `.whole(chosen)` gives the page's apps whole."""
+def app_list_fields(tenant: Tenant, fields: frozenset[str]) -> partial.PageList:
+    """Every app of the tenant, each with its id and apikey checked and only `fields` decoded
+    (partial.py), for a page that shows a few of them or an answer that needs a few fields;
+    the tolerant reader's whole apps on any problem. `.whole(chosen)` gives apps whole."""
     reply = _list(tenant, True)
     found = partial.read(reply.body, fields)
     if found is None:

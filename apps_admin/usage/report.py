@@ -3,9 +3,9 @@ recorded by `record_usage` merged with ECL's live list.
 
 ECL's months are newer than any record of them, so they replace the recorded ones, except a
 final month, whose recorded value stays (a final month is never lowered). The page reads a
-10,000-app tenant in a fixed number of queries (`summarize`, its aggregates cached until the next
-recording, then `months_of` for the page shown);
-the API and the CSV read every row of the range (`history`).
+10,000-app tenant from the rollup (rollup.py) in two queries (`summarize`, its aggregates cached
+until the next recording, then `months_of` for the page shown); the API streams the rollup
+(api_body.py); the CSV and an app's page read UsageMonth (`history`).
 """
 
 from __future__ import annotations
@@ -16,14 +16,13 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Q, Sum
-from django.db.models.expressions import Combinable
 from django.utils import timezone
 
 from apps_admin import ecl
 from apps_admin.ecl.types import id_order
 from apps_admin.models import Tenant, UsageMonth
-from apps_admin.usage.history import METRICS, add_months, month_of, months_between
+from apps_admin.usage import rollup
+from apps_admin.usage.history import METRICS, add_months, month_key, month_of, months_between
 
 # What the page's table shows per month: TURN and SFU are billed (by the gigabyte), so their
 # sum comes first.
@@ -115,10 +114,6 @@ def app_months(tenant: Tenant, app: ecl.App, count: int = 12) -> list[tuple[date
 
 
 # --- A page of a large tenant: aggregates, then the months of the apps shown ----------------
-
-
-def _amount(metric: str) -> Combinable:
-    return F("turn") + F("sfu") if metric == "billed" else F(metric)
 
 
 @dataclass
@@ -251,49 +246,69 @@ def _recorded(tenant: Tenant, asked: _Asked) -> _Recorded:
 
 
 def _aggregate(tenant: Tenant, asked: _Asked) -> _Recorded:
-    """Two queries: totals by month, and one line per recorded app: its largest description, the
-    total, then (signaling, turn, sfu, finals) of each shared month, then the sorted month's
-    value if it is not shared; lists, as 10,000 dictionaries would cost more."""
+    """From the rollup (one row per app, one query): totals by month, and one line per app with
+    a month in the range: its largest description, the total, then (signaling, turn, sfu,
+    finals) of each shared month, then the sorted month's value if it is not shared; lists, as
+    10,000 dictionaries would cost more."""
     first, last, metric, shared, sort_month = asked
-    rows = UsageMonth.objects.filter(tenant=tenant, month__range=(first, last))
-    totals = {}
-    by_month = rows.values("month").annotate(*(Sum(m) for m in METRICS)).order_by()
-    for entry in by_month.values_list("month", "signaling__sum", "turn__sum", "sfu__sum"):
-        totals[entry[0]] = Usage(*(value or 0 for value in entry[1:]))
-    aggregates: list[Any] = [Max("description"), Sum(_amount(metric))]
-    for month in shared:
-        in_month = Q(month=month)
-        aggregates += [Sum(m, filter=in_month) for m in METRICS]
-        aggregates.append(Count("pk", filter=in_month & Q(final=True)))
-    if sort_month is not None and sort_month not in shared:
-        aggregates.append(Sum(_amount(metric), filter=Q(month=sort_month)))
-    names = {f"a{index}": aggregate for index, aggregate in enumerate(aggregates)}
-    per_app = {
-        app_id: values
-        for app_id, *values in rows.values("app_id")
-        .annotate(**names)
-        .order_by()
-        .values_list("app_id", *names)
-    }
-    anything = bool(per_app) or UsageMonth.objects.filter(tenant=tenant).exists()
+    _low, _high = month_key(first), month_key(last)
+    shared_keys = [month_key(month) for month in shared]
+    apart = month_key(sort_month) if sort_month is not None and sort_month not in shared else None
+    amount = _AMOUNTS[metric]
+    sums: dict[str, list[float]] = {}
+    per_app: dict[str, list[Any]] = {}
+    anything = False
+    for app_id, _sort_key, text in rollup.recorded(tenant):
+        anything = True
+        months = rollup.in_range(rollup.months_of(text), first, last)
+        if not months:
+            continue
+        total, largest = 0, ""
+        for key, (signaling, turn, sfu, _final, description) in months.items():
+            month_sum = sums.get(key)
+            if month_sum is None:
+                month_sum = sums[key] = [0, 0.0, 0.0]
+            month_sum[0] += signaling
+            month_sum[1] += turn
+            month_sum[2] += sfu
+            total += amount(signaling, turn, sfu)
+            largest = max(largest, description)
+        values: list[Any] = [largest, total]
+        for key in shared_keys:
+            found = months.get(key)
+            values += (*found[:3], int(found[3])) if found else (None, None, None, 0)
+        if apart is not None:
+            found = months.get(apart)
+            values.append(amount(*found[:3]) if found else None)
+        per_app[app_id] = values
+    totals = {_month(key): Usage(*values) for key, values in sums.items()}
     return _Recorded(totals, per_app, anything)
+
+
+_AMOUNTS = {
+    "billed": lambda signaling, turn, sfu: turn + sfu,
+    "turn": lambda signaling, turn, sfu: turn,
+    "sfu": lambda signaling, turn, sfu: sfu,
+    "signaling": lambda signaling, turn, sfu: signaling,
+}
+
+
+def _month(key: str) -> date:
+    return date(int(key[:4]), int(key[5:7]), 1)
 
 
 def months_of(
     tenant: Tenant, lines: Sequence[Line], live: Mapping[str, ecl.App], first: date, last: date
 ) -> dict[str, dict[date, Usage]]:
-    """The months of the apps of one page (`lines`), by app id: one query. A deleted app's line
-    gets the description of its latest month."""
+    """The months of the apps of one page (`lines`), by app id, from their rollup rows: one
+    query. A deleted app's line gets the description of its latest month."""
     found: dict[str, dict[date, Usage]] = {line.app_id: {} for line in lines}
     described = {}
-    rows = (
-        UsageMonth.objects.filter(tenant=tenant, app_id__in=list(found), month__range=(first, last))
-        .order_by("month")
-        .values_list("app_id", "description", "month", *METRICS, "final")
-    )
-    for app_id, description, month, signaling, turn, sfu, final in rows:
-        found[app_id][month] = Usage(signaling, turn, sfu, final)
-        described[app_id] = description
+    for app_id, _sort_key, text in rollup.recorded(tenant, list(found)):
+        months = rollup.in_range(rollup.months_of(text), first, last)
+        for key, (signaling, turn, sfu, final, description) in months.items():
+            found[app_id][_month(key)] = Usage(signaling, turn, sfu, final)
+            described[app_id] = description
     for line in lines:
         if line.deleted and described.get(line.app_id):
             line.description = described[line.app_id]
