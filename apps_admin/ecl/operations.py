@@ -48,12 +48,14 @@ def app_list(tenant: Tenant, *, expand: bool = True) -> AppList:
     return apps
 
 
-def app_list_fields(tenant: Tenant, fields: frozenset[str]) -> partial.PageList:
+def app_list_fields(
+    tenant: Tenant, fields: frozenset[str], *, whole: bool = False
+) -> partial.PageList:
     """Every app of the tenant, each with its id and apikey checked and only `fields` decoded
-    (partial.py), for a page that shows a few of them or an answer that needs a few fields;
-    the tolerant reader's whole apps on any problem. `.whole(chosen)` gives apps whole."""
+    (partial.py), the tolerant reader's whole apps on any problem: for an answer that needs a
+    few fields, or (`whole`) a page that shows a few apps, which `.whole(chosen)` gives."""
     reply = _list(tenant, True)
-    found = partial.read(reply.body, fields)
+    found = partial.read(reply.body, fields, whole=whole)
     if found is None:
         try:
             apps, problems = read_app_list(reply.body, expanded=True)

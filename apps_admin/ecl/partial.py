@@ -87,10 +87,13 @@ class PageList(list):
         items: Iterable[Any] = (),
         unreadable: Iterable[UnreadableApp] = (),
         raws: Sequence[msgspec.Raw] | None = None,
+        *,
+        whole: bool = True,
     ) -> None:
         super().__init__(items)
         self.unreadable: list[UnreadableApp] = list(unreadable)
         self._raws = raws
+        self._whole = whole  # False: read for its fields only, `whole` refused
         # Where `whole` reports what it read around (the operation logs it with ECL's ids).
         self.log: Callable[[list[Problem]], None] = lambda problems: None
 
@@ -101,7 +104,9 @@ class PageList(list):
 
     def whole(self, chosen: Sequence[Any]) -> list[App]:
         """The apps of `chosen` (items of this list), whole."""
-        if self._raws is None:
+        if not self._whole:
+            raise ValueError("this list was read for its fields only")
+        if self._raws is None:  # read whole by the tolerant reader
             return list(chosen)
         position = dict(zip(map(id, self), range(len(self)), strict=True))
         apps, problems = [], []
@@ -129,16 +134,16 @@ def _decoder(fields: frozenset[str]) -> msgspec.json.Decoder:
     return msgspec.json.Decoder(list[keys_struct(fields)])
 
 
-def read(body: bytes, fields: frozenset[str]) -> PageList | None:
-    """The apps of ECL's list body as keys (`fields`) with each one's JSON kept; None when
-    anything does not fit, for the tolerant reader to read the list instead."""
+def read(body: bytes, fields: frozenset[str], *, whole: bool = True) -> PageList | None:
+    """The apps of ECL's list body as keys (`fields`), with each one's JSON kept for `whole`
+    unless told; None when anything does not fit, for the tolerant reader to read the list."""
     body = without_bom(body)  # as every reader of ECL's bodies (tolerant_json.py)
     try:
         keys = _decoder(fields).decode(body)
-        raws = _RAWS.decode(body)
+        raws = _RAWS.decode(body) if whole else None
     except Exception:  # any refusal at all (msgspec's errors, RecursionError, ...): read it whole
         return None
     texts = [item.id for item in keys if type(item.id) is str]  # ECL's ids are numbers
-    if len(keys) != len(raws) or not all(map(usable_app_id, texts)):
+    if (raws is not None and len(keys) != len(raws)) or not all(map(usable_app_id, texts)):
         return None
-    return PageList(keys, raws=raws)
+    return PageList(keys, raws=raws, whole=whole)

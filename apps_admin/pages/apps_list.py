@@ -73,7 +73,7 @@ def app_list(request: HttpRequest, tenant: Tenant, role: Role) -> HttpResponse:
         return query
     try:
         # Every app's id and apikey checked, only what the query reads decoded for all of them.
-        apps = ecl.app_list_fields(tenant, app_table.fields_for(query))
+        apps = ecl.app_list_fields(tenant, app_table.fields_for(query), whole=True)
         months = app_table.Months.of(apps)
         page = paging.page_of(app_table.apply(apps, query, months), query.page, query.per_page)
         shown = apps.whole(page.object_list)

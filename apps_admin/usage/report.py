@@ -154,44 +154,58 @@ def summarize(
     so that each live app's recorded value of them can be replaced by ECL's.
     """
     months = months_between(first, last)
-    reported = {app.id: live_months(app, first, last) for app in live}
-    shared = sorted({month for by_month in reported.values() for month in by_month})
+    in_range: dict[str, date | None] = {}  # ECL's "YYYY/MM" -> the month, None outside
+    for key in {key for app in live for key in app.usage_summary}:
+        month = month_of(key)
+        in_range[key] = month if month is not None and first <= month <= last else None
+    shared = sorted({month for month in in_range.values() if month is not None})
     recorded = _recorded(tenant, _Asked(first, last, metric, tuple(shared), sort_month))
     totals = {month: recorded.totals.get(month, NOTHING) for month in months}
     per_app = recorded.per_app
     sorted_apart = sort_month is not None and sort_month not in shared
-
-    def recorded_in(values: list[Any] | None, index: int) -> Usage | None:
-        start = 2 + 4 * index
-        if values is None or values[start] is None:
-            return None
-        signaling, turn, sfu, finals = values[start : start + 4]
-        return Usage(signaling, turn, sfu, finals > 0)
-
-    sort_index = shared.index(sort_month) if sort_month in shared else -1
+    amount = _AMOUNTS[metric]
+    index_of = {month: index for index, month in enumerate(shared)}
+    sort_index = index_of.get(sort_month, -1) if sort_month is not None else -1
     # What ECL's months change in each month's total: (signaling, turn, sfu) added up.
     changes = {month: [0.0, 0.0, 0.0] for month in shared}
     lines = []
     for app in live:
-        values = per_app.pop(app.id, None)
+        app_id = str(app.id)  # a number as ECL sent it, in a list read in part (ecl/partial.py)
+        values = per_app.pop(app_id, None)
         total = (values[1] or 0) if values else 0
         month_value = (values[-1] or 0) if values and sorted_apart else 0
-        for index, month in enumerate(shared):
-            usage = reported[app.id].get(month)
-            if usage is None and index != sort_index:
+        done = 0  # the shared months seen, one bit each (a month ECL names twice counts once)
+        for key, counts in app.usage_summary.items():
+            month = in_range[key]
+            if month is None:
                 continue
-            before = recorded_in(values, index)
-            after = before if usage is None else _merged(before, usage)
-            if after is not before:
-                was = before or NOTHING
-                total += after.of(metric) - was.of(metric)
-                change = changes[month]
-                change[0] += after.signaling - was.signaling
-                change[1] += after.turn - was.turn
-                change[2] += after.sfu - was.sfu
+            index = index_of[month]
+            if done >> index & 1:
+                continue
+            done |= 1 << index
+            start = 2 + 4 * index
+            if values is not None and values[start] is not None:
+                if values[start + 3] > 0:  # final: its recorded value stays
+                    if index == sort_index:
+                        month_value = amount(*values[start : start + 3])
+                    continue
+                was = values[start : start + 3]
+            else:
+                was = (0, 0, 0)
+            signaling, turn, sfu = counts.signaling, counts.turn, counts.sfu
+            now = amount(signaling, turn, sfu)
+            total += now - amount(*was)
+            change = changes[month]
+            change[0] += signaling - was[0]
+            change[1] += turn - was[1]
+            change[2] += sfu - was[2]
             if index == sort_index:
-                month_value = after.of(metric) if after else 0
-        lines.append(Line(app.id, app.description, False, app.status, total, month_value))
+                month_value = now
+        if sort_index >= 0 and not done >> sort_index & 1:  # ECL did not report it: recorded
+            start = 2 + 4 * sort_index
+            found = values is not None and values[start] is not None
+            month_value = amount(*values[start : start + 3]) if found else 0
+        lines.append(Line(app_id, app.description, False, app.status, total, month_value))
     for month, (signaling, turn, sfu) in changes.items():
         total_before = totals[month]
         totals[month] = Usage(
@@ -200,8 +214,9 @@ def summarize(
     for app_id, values in per_app.items():  # recorded, and gone from ECL's list
         month_value = (values[-1] or 0) if sorted_apart else 0
         if sort_index >= 0:
-            before = recorded_in(values, sort_index)
-            month_value = before.of(metric) if before else 0
+            start = 2 + 4 * sort_index
+            found = values[start] is not None
+            month_value = amount(*values[start : start + 3]) if found else 0
         # The largest of its descriptions, to sort by; `months_of` puts the latest one on the
         # lines shown.
         lines.append(Line(app_id, values[0] or "", True, "", values[1] or 0, month_value))
