@@ -13,9 +13,9 @@ commits, so nothing read before a commit outlives it.
 
 The receivers below cover every code path that writes these models: `save()` and `delete()`
 (cascades included) through model signals, queryset `update()` and `bulk_*` through the
-querysets of models.py (`AccessQuerySet`). Only writes that need no new version are left out: a
-token's `last_used_at`, a user's `last_login`. A token's expiry needs no version: it is checked
-on every request against the held expiry time.
+querysets of models.py (`AccessQuerySet`), which the user model's manager is given too. Only
+writes that need no new version are left out: a token's `last_used_at`, a user's `last_login`.
+A token's expiry needs no version: it is checked on every request against the held expiry.
 
 When the shared cache cannot answer (down, or a cache that is not shared), nothing is held and
 every request reads the database, as before this module. If a change could not reach the cache
@@ -160,11 +160,6 @@ class HeldUsers:
         return instance_copy(held(key, lambda: super(HeldUsers, self).get_user(user_id)))
 
 
-def forget() -> None:
-    """Drop every held answer of this process (the version stays)."""
-    _held.clear()
-
-
 def instance_copy(instance: T) -> T:
     """A model instance that shares nothing a request could change with the held one."""
     if instance is None:
@@ -196,7 +191,7 @@ def _label(model: type) -> str:
     return model._meta.label_lower
 
 
-def _saved(sender: type, update_fields=None, raw: bool = False, **kwargs: Any) -> None:
+def _saved(sender: type, update_fields: Any = None, **kwargs: Any) -> None:
     harmless = HARMLESS_FIELDS.get(_label(sender), frozenset())
     if update_fields is not None and set(update_fields) <= harmless:
         return
@@ -217,15 +212,31 @@ def connect() -> None:
 
     from apps_admin import models
 
-    watched = [get_user_model(), *models.ACCESS_MODELS]
+    user_model = get_user_model()
+    _announce_bulk_writes(user_model)
+    watched = [user_model, *models.ACCESS_MODELS]
     for model in watched:
         uid = f"identity_cache:{_label(model)}"
         post_save.connect(_saved, sender=model, dispatch_uid=uid)
         post_delete.connect(changed, sender=model, dispatch_uid=uid)
     # Groups and permissions grant nothing in a tenant today; a superuser flag is a field.
-    user_groups = get_user_model().groups.through
+    user_groups = user_model.groups.through
     m2m_changed.connect(changed, sender=user_groups, dispatch_uid="identity_cache:groups")
     models.access_changed.connect(changed, dispatch_uid="identity_cache:querysets")
     request_started.connect(_request_started, dispatch_uid="identity_cache")
     request_finished.connect(_request_finished, dispatch_uid="identity_cache")
     setting_changed.connect(changed, dispatch_uid="identity_cache:settings")
+
+
+def _announce_bulk_writes(user_model: type) -> None:
+    """The user model's manager is Django's: its querysets announce their bulk writes as the
+    portal's models' do (`User.objects.filter(...).update(is_active=False)`)."""
+    from apps_admin.models import AccessQuerySet
+
+    manager = user_model._default_manager
+    if not issubclass(manager._queryset_class, AccessQuerySet):
+        manager._queryset_class = type(
+            "AnnouncingUserQuerySet",
+            (AccessQuerySet, manager._queryset_class),
+            {"harmless_fields": HARMLESS_FIELDS[_label(user_model)]},
+        )

@@ -8,6 +8,7 @@ the change, then checks the next request."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -150,6 +151,21 @@ def test_a_deactivated_person_is_refused_at_the_next_request(vera, api, client, 
     assert api.get(TENANTS).status_code == 401
     response = page.get(usage(tenant))
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_a_deactivation_by_a_bulk_update_is_refused_at_the_next_request(vera, api, client, tenant):
+    page = login(client, vera)
+    held(page, usage(tenant))
+    held(api)
+    get_user_model().objects.filter(pk=vera.pk).update(is_active=False)
+    assert api.get(TENANTS).status_code == 401
+    assert page.get(usage(tenant)).status_code == 302
+
+
+def test_a_login_noted_changes_nothing_held(vera, api):
+    held(api)
+    get_user_model().objects.filter(pk=vera.pk).update(last_login=timezone.now())
+    assert identity_queries(api, TENANTS) == (200, [])
 
 
 def test_a_deleted_person_is_refused_at_the_next_request(vera, api, client, tenant):
