@@ -312,7 +312,8 @@ def test_a_held_answer_is_read_again_after_held_for_seconds(vera, api, monkeypat
 
 
 def test_with_a_cache_of_each_process_nothing_is_held_unless_told(api):
-    with override_settings(IDENTITY_CACHE="auto"):  # the tests' cache is local memory
+    local = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with override_settings(CACHES=local, IDENTITY_CACHE="auto"):
         assert api.get(TENANTS).status_code == 200
         status, queries = identity_queries(api, TENANTS)
         assert status == 200 and queries
