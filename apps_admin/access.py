@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from apps_admin import audit
+from apps_admin import audit, identity_cache
 from apps_admin.client_ip import client_ip
 from apps_admin.models import Membership, Role, Tenant
 
@@ -57,18 +57,20 @@ def tenant_admins(tenant: Tenant) -> list[str]:
 
 def role_in(user, tenant: Tenant) -> Role | None:
     """The user's role in the tenant, `admin` for superusers, None for non-members."""
-    if not user.is_authenticated or not user.is_active:
-        return None
-    if user.is_superuser:
-        return Role.ADMIN
-    membership = Membership.objects.filter(user=user, tenant=tenant).only("role").first()
-    return Role(membership.role) if membership else None
+    found = _tenant_and_role(user, tenant.tenant_id)
+    return found[1] if found else None
 
 
 def visible_tenants(user) -> list[tuple[Tenant, Role]]:
     """The tenants the user may see, with their role in each, ordered by name."""
     if not user.is_authenticated or not user.is_active:
         return []
+    key = ("tenants", user.pk, user.is_superuser)
+    found = identity_cache.held(key, lambda: _read_visible_tenants(user))
+    return [(identity_cache.instance_copy(tenant), role) for tenant, role in found]
+
+
+def _read_visible_tenants(user) -> list[tuple[Tenant, Role]]:
     if user.is_superuser:
         return [(tenant, Role.ADMIN) for tenant in Tenant.objects.all()]
     memberships = Membership.objects.filter(user=user).select_related("tenant")
@@ -76,9 +78,19 @@ def visible_tenants(user) -> list[tuple[Tenant, Role]]:
 
 
 def _tenant_and_role(user, tenant_id: str) -> tuple[Tenant, Role] | None:
-    """The tenant and the user's role in it, in one query; None for non-members."""
+    """The tenant and the user's role in it, in one query or none (identity_cache.py); None for
+    non-members."""
     if not user.is_authenticated or not user.is_active:
         return None
+    key = ("role", user.pk, user.is_superuser, tenant_id)
+    found = identity_cache.held(key, lambda: _read_tenant_and_role(user, tenant_id))
+    if found is None:
+        return None
+    tenant, role = found
+    return identity_cache.instance_copy(tenant), role
+
+
+def _read_tenant_and_role(user, tenant_id: str) -> tuple[Tenant, Role] | None:
     if user.is_superuser:
         tenant = Tenant.objects.filter(tenant_id=tenant_id).first()
         return (tenant, Role.ADMIN) if tenant else None

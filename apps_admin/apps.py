@@ -11,3 +11,6 @@ class AppsAdminConfig(AppConfig):
     def ready(self) -> None:
         from apps_admin import checks  # noqa: F401  (registers the checks)
         from apps_admin.accounts import signals  # noqa: F401  (registers the receivers)
+        from apps_admin.identity_cache import connect
+
+        connect()

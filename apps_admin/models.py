@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,36 @@ REGIONS = ["jp1", "jp2", "jp5", "us1", "uk1", "de1", "sg1", "hk1", "au1"]
 tenant_id_validator = RegexValidator(
     r"^[0-9a-f]{32}$", _("An ECL tenant id is 32 hexadecimal characters (0-9, a-f).")
 )
+
+
+# Sent after a queryset's update() or bulk write of a model that decides who may do what (a bulk
+# write sends no post_save); identity_cache.py forgets what it holds.
+access_changed = Signal()
+
+
+class AccessQuerySet(models.QuerySet):
+    """The queryset of a model that decides access: its bulk writes say so (`access_changed`),
+    unless they only touch fields that grant and revoke nothing (`harmless_fields`)."""
+
+    harmless_fields: frozenset[str] = frozenset()
+
+    def update(self, **kwargs):
+        count = super().update(**kwargs)
+        if count and not set(kwargs) <= self.harmless_fields:
+            access_changed.send(sender=self.model)
+        return count
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        count = super().bulk_update(objs, fields, *args, **kwargs)
+        if count and not set(fields) <= self.harmless_fields:
+            access_changed.send(sender=self.model)
+        return count
+
+    def bulk_create(self, *args, **kwargs):
+        created = super().bulk_create(*args, **kwargs)
+        if created:
+            access_changed.send(sender=self.model)
+        return created
 
 
 class Tenant(models.Model):
@@ -49,6 +80,8 @@ class Tenant(models.Model):
     # Set by each run of `record_usage`: the version of the tenant's usage history, which keys
     # the cached aggregates of the usage page (usage/report.py).
     usage_recorded_at = models.DateTimeField(_("usage last recorded"), null=True, editable=False)
+
+    objects = AccessQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -142,6 +175,8 @@ class Membership(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = AccessQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -243,7 +278,9 @@ def default_token_expiry():
     return timezone.now() + timedelta(days=TOKEN_DAYS_DEFAULT)
 
 
-class ApiTokenQuerySet(models.QuerySet):
+class ApiTokenQuerySet(AccessQuerySet):
+    harmless_fields = frozenset({"last_used_at"})  # noted at most once a minute per token
+
     def live(self) -> "ApiTokenQuerySet":
         """Neither revoked nor expired."""
         return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
@@ -319,6 +356,33 @@ class UsageMonth(models.Model):
         return f"{self.tenant_id} {self.app_id} {self.month:%Y-%m}"
 
 
+class UsageRollup(models.Model):
+    """Every recorded month of one app of one tenant in one row, so that a 10,000-app history is
+    read as 10,000 rows rather than 120,000 (usage/rollup.py). UsageMonth stays the record:
+    `record_usage` writes both in the same transaction, and `rebuild_usage_rollup` makes every
+    row again from UsageMonth."""
+
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="usage_rollups", verbose_name=_("tenant")
+    )
+    app_id = models.CharField(_("app ID"), max_length=64)
+    # The app's place in id order (usage/rollup.py `sort_key`): numbers first, by value.
+    sort_key = models.CharField(max_length=80)
+    # JSON: {"YYYY-MM": [signaling, turn, sfu, final, description], ...}, oldest month first.
+    months = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "app_id"], name="one_usage_rollup_per_app")
+        ]
+        indexes = [models.Index(fields=["tenant", "sort_key"], name="usage_rollup_in_id_order")]
+        verbose_name = _("usage rollup")
+        verbose_name_plural = _("usage rollups")
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.app_id}"
+
+
 class ProviderIdentity(models.Model):
     """A portal user who signs in through the identity provider: who they are there (`sub`, which
     unlike an e-mail address never changes hands) and when the provider last vouched for them."""
@@ -346,6 +410,8 @@ class ProviderIdentity(models.Model):
         ),
     )
 
+    objects = AccessQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["issuer", "subject"], name="one_user_per_subject")
@@ -365,6 +431,8 @@ class GroupRole(models.Model):
         Tenant, on_delete=models.CASCADE, related_name="group_roles", verbose_name=_("tenant")
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
+
+    objects = AccessQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -461,3 +529,8 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {'used' if self.used_at else 'unused'}"
+
+
+# The models whose every write may grant or revoke access (with the user model):
+# identity_cache.py watches them.
+ACCESS_MODELS = (Tenant, Membership, ApiToken, ProviderIdentity, GroupRole)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import secrets
@@ -18,7 +19,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-BENCH_REDIS_DB = 2
+# BENCH_REDIS_DB chooses the Redis database; the run keeps its keys under a prefix of its own.
+BENCH_REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "2"))
 
 
 def free_port() -> int:
@@ -135,17 +137,24 @@ def portal_environment(workdir: Path, cache_url: str, cache_prefix: str) -> dict
 
 @contextlib.contextmanager
 def portal(
-    workdir: Path, *, workers: int = 2, threads: int = 4, cache_url: str | None = None
+    workdir: Path,
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    redis_db: int = BENCH_REDIS_DB,
+    cache_url: str | None = None,
 ) -> Iterator[Portal]:
-    """The portal as `make serve` runs it: collectstatic, migrate, gunicorn workers with threads.
-    Its cache is `cache_url`, by default BENCH_CACHE_URL, else Redis database BENCH_REDIS_DB
-    when Redis answers, else local memory; in Redis, under a key prefix of this run's own: a cold
-    cache, for a fair token count, without emptying a database others may be using."""
+    """The portal as `make serve` runs it: collectstatic, migrate, gunicorn workers with threads,
+    its database in `workdir` (two portals on one `workdir` share it). Its cache is `cache_url`,
+    by default BENCH_CACHE_URL, else Redis database `redis_db` when Redis answers, else local
+    memory; in Redis, under a key prefix of this `workdir`'s own: a cold cache, for a fair token
+    count, without emptying a database others may be using."""
     if cache_url is None:
         cache_url = os.environ.get("BENCH_CACHE_URL") or (
-            f"redis://127.0.0.1:6379/{BENCH_REDIS_DB}" if redis_answers() else "locmemcache://bench"
+            f"redis://127.0.0.1:6379/{redis_db}" if redis_answers() else "locmemcache://bench"
         )
-    prefix = f"bench-{secrets.token_hex(6)}"
+    # Portals on one `workdir` share its database, and so their cache keys (one prefix).
+    prefix = f"bench-{hashlib.sha256(str(workdir.resolve()).encode()).hexdigest()[:12]}"
     port = free_port()
     site = Portal(
         f"http://127.0.0.1:{port}",

@@ -45,19 +45,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps_admin.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "apps_admin.middleware.PolicyOnceCSPMiddleware",  # django-csp's, the policy built once
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "apps_admin.middleware.SessionIdleMiddleware",
     # The language: the language cookie (set by the header's switch), else Accept-Language.
-    "django.middleware.locale.LocaleMiddleware",
+    "apps_admin.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps_admin.middleware.NoStoreForSignedInMiddleware",
     "apps_admin.pages.middleware.MethodNotAllowedPageMiddleware",
     "apps_admin.pages.middleware.NotFoundPageInDebugMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "apps_admin.middleware.LazyMessageMiddleware",  # Django's, its storage made when used
     # After a password, only the second factor (or its enrolment) until it is given.
     "apps_admin.accounts.second_factor_gate.SecondFactorMiddleware",
     # Checks a provider's session again after SESSION_IDLE_TIMEOUT; a no-op without OIDC_ISSUER.
@@ -152,10 +152,24 @@ AXES_VERBOSE = False
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite lets one writer in at a time. A transaction takes the write lock as it begins and
+    # waits for it up to the busy timeout (5 s): one that read first and wrote then (a failed
+    # sign-in's count) would fail at once while `record_usage` writes. WAL: reads go on meanwhile.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Keystone tokens live here; with redis:// every worker and host shares them.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://portal")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "portal.redis_cache.ReusedClientRedisCache"
+# Who a request is (API token, session user, role in a tenant) held in each process and checked
+# against one version in the cache (apps_admin/identity_cache.py): "auto" holds it when the cache
+# is shared by every process (Redis), "on" also with a local-memory cache (one process only),
+# "off" reads the database on every request.
+IDENTITY_CACHE = env.str("IDENTITY_CACHE", default="auto")
 
 # --- Passwords, language, time -----------------------------------------------------------------
 

@@ -19,6 +19,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # `make run`'s commands are tested too; production (portal.settings) never installs them.
 INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405
 
+# The tests run in one process: its local-memory cache carries every change of access.
+IDENTITY_CACHE = "on"
+
 # The manifest storage needs `collectstatic` first; tests render templates without it.
 STORAGES = {
     **STORAGES,  # noqa: F405

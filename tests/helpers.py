@@ -1,12 +1,17 @@
 """Helpers the tests import: the project's root, named users' password, tenants, logins, API
 tokens and the emulator as a program. Fixtures live in the conftest.py files."""
 
+import contextlib
+import json
 import queue
+import shutil
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -66,6 +71,44 @@ def token_client(user, scope: str = "secrets") -> APIClient:
     client = APIClient()
     client.credentials(HTTP_X_AUTH_TOKEN=token_for(user, scope))
     return client
+
+
+@contextlib.contextmanager
+def own_redis() -> Iterator[str]:
+    """A redis-server of the test's own on a free port, without persistence; yields its URL.
+    Skips the test where the machine has no redis-server."""
+    from bench.stack import free_port, redis_answers
+
+    program = shutil.which("redis-server")
+    if program is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    process = subprocess.Popen(
+        [program, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not redis_answers(port=port):
+            if time.monotonic() > deadline or process.poll() is not None:
+                pytest.fail("redis-server did not start")
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def content_of(response) -> bytes:
+    """A test response's body, streamed (the usage API streams its answer) or not."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def json_of(response) -> Any:
+    return json.loads(content_of(response))
 
 
 def start_program(*args: str) -> tuple[subprocess.Popen, dict[str, str]]:

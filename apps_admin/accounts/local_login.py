@@ -6,8 +6,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 
+from apps_admin.identity_cache import HeldUsers
 
-class LocalPasswordBackend(ModelBackend):
+
+class LocalPasswordBackend(HeldUsers, ModelBackend):
+    """Django's, with the session's user held per process (identity_cache.py)."""
+
     def user_can_authenticate(self, user: Any) -> bool:
         if not settings.LOCAL_LOGIN and not user.is_superuser:
             return False

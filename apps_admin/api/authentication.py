@@ -15,6 +15,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
 
+from apps_admin import identity_cache
 from apps_admin.accounts import api_tokens
 from apps_admin.accounts.oidc import suspension
 from apps_admin.models import ApiToken
@@ -38,9 +39,11 @@ def check_token(text: str) -> tuple[AbstractBaseUser, ApiToken]:
         raise _refused(
             _("This API token is no longer accepted: create a new one on /account/tokens/.")
         )
-    token = api_tokens.find(text)
-    if token is None:
+    # Held per process (identity_cache.py); the request gets a copy it may change.
+    held = identity_cache.held(identity_cache.token_key(text), lambda: api_tokens.find(text))
+    if held is None:
         raise _refused(_("Unknown API token: check that it was copied whole."))
+    token = identity_cache.instance_copy(held)
     if token.revoked_at is not None:
         raise _refused(
             _("This API token was revoked on %(when)s.") % {"when": _when(token.revoked_at)}
@@ -63,6 +66,7 @@ def check_token(text: str) -> tuple[AbstractBaseUser, ApiToken]:
             % {"when": _when(suspended_at)}
         )
     api_tokens.touch(token, now)
+    held.last_used_at = token.last_used_at  # so the next request does not write it again
     return token.user, token
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 from django.conf import settings
+from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
@@ -43,8 +44,7 @@ from apps_admin.api.serializers import (
 )
 from apps_admin.api.throttling import SecretKeyThrottle
 from apps_admin.models import Role, Tenant
-from apps_admin.usage import report
-from apps_admin.usage.history import month_key, months_between
+from apps_admin.usage import api_body
 
 
 def errors(*statuses: int) -> dict[int, OpenApiResponse]:
@@ -417,38 +417,19 @@ class UsageHistory(FreedOnceRendered, TenantScoped, APIView):
         responses={200: UsageHistorySerializer, **errors(400, 401, 403, 404, *UPSTREAM)},
         tags=["usage"],
     )
-    def get(self, request: Request, tenant_id: str) -> Response:
+    def get(self, request: Request, tenant_id: str) -> Response | StreamingHttpResponse:
         tenant = self.tenant(request, tenant_id)
         params = request.query_params
         try:
             first, last = listing.month_range(params.get("from"), params.get("to"))
         except listing.ListingError as error:
             raise ValidationError({error.field: [str(error)]}) from None
-        apps = report.history(tenant, first, last, live=ecl.app_list(tenant, expand=True))
-        return Response(EncodedJSON(usage_body(tenant, months_between(first, last), apps)))
-
-
-def usage_body(tenant: Tenant, months: list, apps: list[report.AppHistory]) -> bytes:
-    """The usage history as JSON, encoded one app at a time: a 10,000-app year is 130,000
-    months, which as dictionaries all at once would take tens of megabytes more."""
-    keys = {month: month_key(month) for month in months}
-    encode = msgspec.json.Encoder().encode
-    head = encode({"tenant_id": tenant.tenant_id, "months": list(keys.values())})
-    parts = [
-        encode(
-            {
-                "id": app.app_id,
-                "description": app.description,
-                "deleted": app.deleted,
-                "usage": {
-                    keys[month]: {"signaling": usage[0], "turn": usage[1], "sfu": usage[2]}
-                    for month, usage in sorted(app.months.items())
-                },
-            }
-        )
-        for app in apps
-    ]
-    return head[:-1] + b',"apps":[' + b",".join(parts) + b"]}"
+        # ECL's list before the first byte is sent: its errors are answered as any other.
+        live = ecl.app_list_fields(tenant, api_body.LIVE_FIELDS)
+        chunks = api_body.chunks(tenant, first, last, live)
+        if request.accepted_renderer.format != "json":  # the browsable API: a page of it
+            return Response(EncodedJSON(b"".join(chunks)))
+        return StreamingHttpResponse(chunks, content_type="application/json")
 
 
 def valid_fields(request: Request) -> dict[str, Any]:

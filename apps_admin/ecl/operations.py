@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext
 
-from apps_admin.ecl import errors
+from apps_admin.ecl import errors, partial
 from apps_admin.ecl.client import call
 from apps_admin.ecl.reading import (
     Problem,
@@ -46,6 +46,25 @@ def app_list(tenant: Tenant, *, expand: bool = True) -> AppList:
         raise _with_transaction(error, reply) from None
     _log(problems, tenant, reply, "list")
     return apps
+
+
+def app_list_fields(
+    tenant: Tenant, fields: frozenset[str], *, whole: bool = False
+) -> partial.PageList:
+    """Every app of the tenant, each with its id and apikey checked and only `fields` decoded
+    (partial.py), the tolerant reader's whole apps on any problem: for an answer that needs a
+    few fields, or (`whole`) a page that shows a few apps, which `.whole(chosen)` gives."""
+    reply = _list(tenant, True)
+    found = partial.read(reply.body, fields, whole=whole)
+    if found is None:
+        try:
+            apps, problems = read_app_list(reply.body, expanded=True)
+        except errors.BadUpstreamResponse as error:
+            raise _with_transaction(error, reply) from None
+        _log(problems, tenant, reply, "list")
+        return partial.PageList.of(apps)
+    found.log = lambda problems: _log(problems, tenant, reply, "list")
+    return found
 
 
 def app_list_body(tenant: Tenant, *, expand: bool = True) -> bytes:

@@ -71,12 +71,31 @@ _shared: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
 )
 
 
+class _Session(requests.Session):
+    """requests' session, reading the environment's proxy and CA bundle settings once per
+    origin: requests reads every variable of the environment on every call (0.2 ms a call)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._environment: dict[tuple[str, Any], Any] = {}
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert) -> Any:
+        if proxies or verify is not None or cert is not None:  # the portal sends none of these
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        key = (url.split("/", 3)[2] if "//" in url else url, stream)
+        found = self._environment.get(key)
+        if found is None:
+            found = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            self._environment[key] = found
+        return {**found, "proxies": dict(found["proxies"])}
+
+
 def session() -> requests.Session:
     """This process's pooled session (gunicorn workers fork before the first call)."""
     global _session
     with _session_lock:
         if _session is None:
-            new = requests.Session()
+            new = _Session()
             # Retries are ours (below); urllib3's would resend a POST after a reset.
             adapter = HTTPAdapter(pool_connections=8, pool_maxsize=32, max_retries=0)
             new.mount("https://", adapter)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 from django.utils import timezone
@@ -46,10 +48,7 @@ class Months:
 
     @classmethod
     def of(cls, apps: Iterable[App]) -> Months:
-        seen: set[str] = set()
-        for app in apps:
-            seen.update(app.usage_summary)
-        ordered = sorted(seen)
+        ordered = sorted(set(chain.from_iterable(map(attrgetter("usage_summary"), apps))))
         return cls(
             current=ordered[-1] if ordered else "",
             previous=ordered[-2] if len(ordered) > 1 else "",
@@ -74,6 +73,7 @@ class Column:
     label: str | Promise  # a lazy translation, put into words when the page is rendered
     sort: Callable[[App, Months], Any]
     numeric: bool = False
+    fields: tuple[str, ...] = ()  # the App fields `sort` reads besides id and apikey
 
 
 def _metric(metric: str, which: str) -> Callable[[App, Months], float]:
@@ -83,18 +83,34 @@ def _metric(metric: str, which: str) -> Callable[[App, Months], float]:
     return sort
 
 
+USAGE = ("usage_summary",)
 APP_COLUMNS: tuple[Column, ...] = (
-    Column("description", _("Description"), lambda a, m: a.description.casefold()),
-    Column("id", _("App ID"), lambda a, m: id_order(a.id)),
+    Column(
+        "description",
+        _("Description"),
+        lambda a, m: a.description.casefold(),
+        fields=("description",),
+    ),
+    # An id is text in an App, and a number or text as ECL sent it in a page's keys (partial.py).
+    Column("id", _("App ID"), lambda a, m: id_order(str(a.id))),
     Column("apikey", _("API key"), lambda a, m: a.apikey),
-    Column("status", _("Status"), lambda a, m: a.status),
-    Column("permissions", _("Permissions"), lambda a, m: (len(a.permissions), a.permissions)),
-    Column("domains", _("Domains"), lambda a, m: (len(a.domains), a.domains[:1])),
-    Column("recording", _("Recording"), lambda a, m: a.recording_status),
-    Column("signaling", _("Signaling"), _metric("signaling", "current"), numeric=True),
-    Column("turn", _("TURN (GB)"), _metric("turn", "current"), numeric=True),
-    Column("sfu", _("SFU (GB)"), _metric("sfu", "current"), numeric=True),
-    Column("updated", _("Updated"), lambda a, m: _when(a.updated_at)),
+    Column("status", _("Status"), lambda a, m: a.status, fields=("status",)),
+    Column(
+        "permissions",
+        _("Permissions"),
+        lambda a, m: (len(a.permissions), a.permissions),
+        fields=("permissions",),
+    ),
+    Column(
+        "domains", _("Domains"), lambda a, m: (len(a.domains), a.domains[:1]), fields=("domains",)
+    ),
+    Column("recording", _("Recording"), lambda a, m: a.recording_status, fields=("recording",)),
+    Column(
+        "signaling", _("Signaling"), _metric("signaling", "current"), numeric=True, fields=USAGE
+    ),
+    Column("turn", _("TURN (GB)"), _metric("turn", "current"), numeric=True, fields=USAGE),
+    Column("sfu", _("SFU (GB)"), _metric("sfu", "current"), numeric=True, fields=USAGE),
+    Column("updated", _("Updated"), lambda a, m: _when(a.updated_at), fields=("updated_at",)),
 )
 
 
@@ -152,7 +168,7 @@ class Query:
 
 
 def _haystack(app: App) -> str:
-    return "\n".join((app.description, app.id, app.apikey, *app.domains)).casefold()
+    return "\n".join((app.description, str(app.id), app.apikey, *app.domains)).casefold()
 
 
 def matches(app: App, query: Query) -> bool:
@@ -170,15 +186,31 @@ def matches(app: App, query: Query) -> bool:
     return True
 
 
+# The App fields the search and each filter read besides id and apikey.
+SEARCHED = ("description", "domains")
+FILTERED = {"status": ("status",), "permission": ("permissions",), "recording": ("recording",)}
+
+
+def fields_for(query: Query, columns: Sequence[Column] = APP_COLUMNS) -> frozenset[str]:
+    """What `apply` reads of each app for `query`: a page decodes only these for every app."""
+    fields: set[str] = set(SEARCHED if query.q else ())
+    for name, read in FILTERED.items():
+        if getattr(query, name):
+            fields.update(read)
+    if query.order:
+        fields.update(next(c for c in columns if c.key == query.order.lstrip("-")).fields)
+    return frozenset(fields)
+
+
 def apply(
     apps: Iterable[App], query: Query, months: Months, columns: Sequence[Column] = APP_COLUMNS
 ) -> list[App]:
     """The apps the query selects, in its order (ties in id order)."""
-    rows = [app for app in apps if matches(app, query)]
+    rows = [app for app in apps if matches(app, query)] if query.filtered else list(apps)
     if query.order:
         column = next(c for c in columns if c.key == query.order.lstrip("-"))
         rows.sort(
-            key=lambda app: (column.sort(app, months), id_order(app.id)),
+            key=lambda app: (column.sort(app, months), id_order(str(app.id))),
             reverse=query.order.startswith("-"),
         )
     return rows

@@ -1,10 +1,14 @@
 """A year and more of every app's usage, kept by the portal: recording what ECL reports (the
 current and the previous month) in `UsageMonth`; report.py reads it back.
 
-Recording is one expanded list call per tenant and one upsert of every month it reports, keyed
-on (tenant, app, month) so that the database decides when two hosts record at once. A month is
+Recording is one expanded list call per tenant and upserts of every month it reports, keyed on
+(tenant, app, month) so that the database decides when two hosts record at once. A month is
 final once it has ended and the next month's value was seen, or once ECL stops reporting it (an
 app deleted since, a month past ECL's window); a final month's values are never lowered.
+
+The rows are written WRITE_APPS apps per transaction, each with those apps' rows of the rollup
+(rollup.py): no transaction holds the database long (SQLite lets one writer in at a time, and
+a sign-in waiting past its busy timeout fails), and the rollup always says what UsageMonth says.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from apps_admin.models import Tenant, UsageMonth
 logger = logging.getLogger(__name__)
 
 BATCH = 1000  # rows per INSERT: under SQLite's 32,766 parameters (9 a row)
+WRITE_APPS = 500  # apps per transaction: about 0.1 s of SQLite's time on a 2-core machine
 METRICS = ("signaling", "turn", "sfu")
 
 
@@ -68,18 +73,31 @@ class Recorded:
 
 
 def record(tenant: Tenant) -> Recorded:
-    """Record every month ECL reports for the tenant's apps (one ECL call, one upsert)."""
+    """Record every month ECL reports for the tenant's apps (one ECL call), WRITE_APPS apps per
+    transaction with their rollup rows."""
+    from apps_admin.usage import rollup  # which reads this module's month helpers
+
     apps = ecl.app_list(tenant, expand=True)
     started = timezone.now()
-    rows = list(_rows(apps, started))
-    with transaction.atomic():
-        _upsert(tenant, rows)
-        # Months not reported by this run: ECL stopped reporting them (or the app is gone).
-        ended = UsageMonth.objects.filter(
-            tenant=tenant, final=False, recorded_at__lt=started
-        ).update(final=True)
-        tenancy.note_usage_recorded(tenant, timezone.now())
-    return Recorded(apps=len(apps), rows=len(rows), unreported=ended)
+    written = 0
+    for start in range(0, len(apps), WRITE_APPS):
+        batch = apps[start : start + WRITE_APPS]
+        rows = list(_rows(batch, started))
+        with transaction.atomic():
+            _upsert(tenant, rows)
+            rollup.rebuild(tenant, {row[0] for row in rows})
+        written += len(rows)
+    # Months not reported by this run: ECL stopped reporting them (or the app is gone).
+    unreported = UsageMonth.objects.filter(tenant=tenant, final=False, recorded_at__lt=started)
+    ended_apps = sorted(set(unreported.values_list("app_id", flat=True)))
+    ended = 0
+    for start in range(0, len(ended_apps), WRITE_APPS):
+        batch = ended_apps[start : start + WRITE_APPS]
+        with transaction.atomic():
+            ended += unreported.filter(app_id__in=batch).update(final=True)
+            rollup.rebuild(tenant, batch)
+    tenancy.note_usage_recorded(tenant, timezone.now())
+    return Recorded(apps=len(apps), rows=written, unreported=ended)
 
 
 def _rows(apps: Iterable[ecl.App], now: datetime) -> Iterator[tuple]:

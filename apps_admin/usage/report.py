@@ -3,9 +3,9 @@ recorded by `record_usage` merged with ECL's live list.
 
 ECL's months are newer than any record of them, so they replace the recorded ones, except a
 final month, whose recorded value stays (a final month is never lowered). The page reads a
-10,000-app tenant in a fixed number of queries (`summarize`, its aggregates cached until the next
-recording, then `months_of` for the page shown);
-the API and the CSV read every row of the range (`history`).
+10,000-app tenant from the rollup (rollup.py) in two queries (`summarize`, its aggregates cached
+until the next recording, then `months_of` for the page shown); the API streams the rollup
+(api_body.py); the CSV and an app's page read UsageMonth (`history`).
 """
 
 from __future__ import annotations
@@ -16,14 +16,13 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Q, Sum
-from django.db.models.expressions import Combinable
 from django.utils import timezone
 
 from apps_admin import ecl
 from apps_admin.ecl.types import id_order
 from apps_admin.models import Tenant, UsageMonth
-from apps_admin.usage.history import METRICS, add_months, month_of, months_between
+from apps_admin.usage import rollup
+from apps_admin.usage.history import METRICS, add_months, month_key, month_of, months_between
 
 # What the page's table shows per month: TURN and SFU are billed (by the gigabyte), so their
 # sum comes first.
@@ -117,10 +116,6 @@ def app_months(tenant: Tenant, app: ecl.App, count: int = 12) -> list[tuple[date
 # --- A page of a large tenant: aggregates, then the months of the apps shown ----------------
 
 
-def _amount(metric: str) -> Combinable:
-    return F("turn") + F("sfu") if metric == "billed" else F(metric)
-
-
 @dataclass
 class Line:
     """One app in the page's table: enough to sort every app before reading any page's months."""
@@ -159,44 +154,58 @@ def summarize(
     so that each live app's recorded value of them can be replaced by ECL's.
     """
     months = months_between(first, last)
-    reported = {app.id: live_months(app, first, last) for app in live}
-    shared = sorted({month for by_month in reported.values() for month in by_month})
+    in_range: dict[str, date | None] = {}  # ECL's "YYYY/MM" -> the month, None outside
+    for key in {key for app in live for key in app.usage_summary}:
+        month = month_of(key)
+        in_range[key] = month if month is not None and first <= month <= last else None
+    shared = sorted({month for month in in_range.values() if month is not None})
     recorded = _recorded(tenant, _Asked(first, last, metric, tuple(shared), sort_month))
     totals = {month: recorded.totals.get(month, NOTHING) for month in months}
     per_app = recorded.per_app
     sorted_apart = sort_month is not None and sort_month not in shared
-
-    def recorded_in(values: list[Any] | None, index: int) -> Usage | None:
-        start = 2 + 4 * index
-        if values is None or values[start] is None:
-            return None
-        signaling, turn, sfu, finals = values[start : start + 4]
-        return Usage(signaling, turn, sfu, finals > 0)
-
-    sort_index = shared.index(sort_month) if sort_month in shared else -1
+    amount = _AMOUNTS[metric]
+    index_of = {month: index for index, month in enumerate(shared)}
+    sort_index = index_of.get(sort_month, -1) if sort_month is not None else -1
     # What ECL's months change in each month's total: (signaling, turn, sfu) added up.
     changes = {month: [0.0, 0.0, 0.0] for month in shared}
     lines = []
     for app in live:
-        values = per_app.pop(app.id, None)
+        app_id = str(app.id)  # a number as ECL sent it, in a list read in part (ecl/partial.py)
+        values = per_app.pop(app_id, None)
         total = (values[1] or 0) if values else 0
         month_value = (values[-1] or 0) if values and sorted_apart else 0
-        for index, month in enumerate(shared):
-            usage = reported[app.id].get(month)
-            if usage is None and index != sort_index:
+        done = 0  # the shared months seen, one bit each (a month ECL names twice counts once)
+        for key, counts in app.usage_summary.items():
+            month = in_range[key]
+            if month is None:
                 continue
-            before = recorded_in(values, index)
-            after = before if usage is None else _merged(before, usage)
-            if after is not None and after is not before:
-                was = before or NOTHING
-                total += after.of(metric) - was.of(metric)
-                change = changes[month]
-                change[0] += after.signaling - was.signaling
-                change[1] += after.turn - was.turn
-                change[2] += after.sfu - was.sfu
+            index = index_of[month]
+            if done >> index & 1:
+                continue
+            done |= 1 << index
+            start = 2 + 4 * index
+            if values is not None and values[start] is not None:
+                if values[start + 3] > 0:  # final: its recorded value stays
+                    if index == sort_index:
+                        month_value = amount(*values[start : start + 3])
+                    continue
+                was: Sequence[float] = values[start : start + 3]
+            else:
+                was = (0, 0, 0)
+            signaling, turn, sfu = counts.signaling, counts.turn, counts.sfu
+            now = amount(signaling, turn, sfu)
+            total += now - amount(*was)
+            change = changes[month]
+            change[0] += signaling - was[0]
+            change[1] += turn - was[1]
+            change[2] += sfu - was[2]
             if index == sort_index:
-                month_value = after.of(metric) if after else 0
-        lines.append(Line(app.id, app.description, False, app.status, total, month_value))
+                month_value = now
+        if sort_index >= 0 and not done >> sort_index & 1:  # ECL did not report it: recorded
+            start = 2 + 4 * sort_index
+            kept = values[start : start + 3] if values is not None else None
+            month_value = amount(*kept) if kept and kept[0] is not None else 0
+        lines.append(Line(app_id, app.description, False, app.status, total, month_value))
     for month, (signaling, turn, sfu) in changes.items():
         total_before = totals[month]
         totals[month] = Usage(
@@ -205,8 +214,9 @@ def summarize(
     for app_id, values in per_app.items():  # recorded, and gone from ECL's list
         month_value = (values[-1] or 0) if sorted_apart else 0
         if sort_index >= 0:
-            before = recorded_in(values, sort_index)
-            month_value = before.of(metric) if before else 0
+            start = 2 + 4 * sort_index
+            found = values[start] is not None
+            month_value = amount(*values[start : start + 3]) if found else 0
         # The largest of its descriptions, to sort by; `months_of` puts the latest one on the
         # lines shown.
         lines.append(Line(app_id, values[0] or "", True, "", values[1] or 0, month_value))
@@ -251,55 +261,75 @@ def _recorded(tenant: Tenant, asked: _Asked) -> _Recorded:
 
 
 def _aggregate(tenant: Tenant, asked: _Asked) -> _Recorded:
-    """Two queries: totals by month, and one line per recorded app: its largest description, the
-    total, then (signaling, turn, sfu, finals) of each shared month, then the sorted month's
-    value if it is not shared; lists, as 10,000 dictionaries would cost more."""
+    """From the rollup (one row per app, one query): totals by month, and one line per app with
+    a month in the range: its largest description, the total, then (signaling, turn, sfu,
+    finals) of each shared month, then the sorted month's value if it is not shared; lists, as
+    10,000 dictionaries would cost more."""
     first, last, metric, shared, sort_month = asked
-    rows = UsageMonth.objects.filter(tenant=tenant, month__range=(first, last))
-    totals = {}
-    by_month = rows.values("month").annotate(*(Sum(m) for m in METRICS)).order_by()
-    for entry in by_month.values_list("month", "signaling__sum", "turn__sum", "sfu__sum"):
-        totals[entry[0]] = Usage(entry[1] or 0, entry[2] or 0, entry[3] or 0)
-    aggregates: list[Any] = [Max("description"), Sum(_amount(metric))]
-    for month in shared:
-        in_month = Q(month=month)
-        aggregates += [Sum(m, filter=in_month) for m in METRICS]
-        aggregates.append(Count("pk", filter=in_month & Q(final=True)))
-    if sort_month is not None and sort_month not in shared:
-        aggregates.append(Sum(_amount(metric), filter=Q(month=sort_month)))
-    names = {f"a{index}": aggregate for index, aggregate in enumerate(aggregates)}
-    per_app = {
-        app_id: values
-        for app_id, *values in rows.values("app_id")
-        .annotate(**names)
-        .order_by()
-        .values_list("app_id", *names)
-    }
-    anything = bool(per_app) or UsageMonth.objects.filter(tenant=tenant).exists()
+    _low, _high = month_key(first), month_key(last)
+    shared_keys = [month_key(month) for month in shared]
+    apart = month_key(sort_month) if sort_month is not None and sort_month not in shared else None
+    amount = _AMOUNTS[metric]
+    sums: dict[str, list[float]] = {}
+    per_app: dict[str, list[Any]] = {}
+    anything = False
+    for app_id, _sort_key, text in rollup.recorded(tenant):
+        anything = True
+        months = rollup.in_range(rollup.months_of(text), first, last)
+        if not months:
+            continue
+        total, largest = 0, ""
+        for key, (signaling, turn, sfu, _final, description) in months.items():
+            month_sum = sums.get(key)
+            if month_sum is None:
+                month_sum = sums[key] = [0, 0.0, 0.0]
+            month_sum[0] += signaling
+            month_sum[1] += turn
+            month_sum[2] += sfu
+            total += amount(signaling, turn, sfu)
+            largest = max(largest, description)
+        values: list[Any] = [largest, total]
+        for key in shared_keys:
+            found = months.get(key)
+            values += (*found[:3], int(found[3])) if found else (None, None, None, 0)
+        if apart is not None:
+            found = months.get(apart)
+            values.append(amount(*found[:3]) if found else None)
+        per_app[app_id] = values
+    totals = {_month(key): Usage(values[0], values[1], values[2]) for key, values in sums.items()}
     return _Recorded(totals, per_app, anything)
+
+
+_AMOUNTS = {
+    "billed": lambda signaling, turn, sfu: turn + sfu,
+    "turn": lambda signaling, turn, sfu: turn,
+    "sfu": lambda signaling, turn, sfu: sfu,
+    "signaling": lambda signaling, turn, sfu: signaling,
+}
+
+
+def _month(key: str) -> date:
+    return date(int(key[:4]), int(key[5:7]), 1)
 
 
 def months_of(
     tenant: Tenant, lines: Sequence[Line], live: Mapping[str, ecl.App], first: date, last: date
 ) -> dict[str, dict[date, Usage]]:
-    """The months of the apps of one page (`lines`), by app id: one query. A deleted app's line
-    gets the description of its latest month."""
+    """The months of the apps of one page (`lines`), by app id, from their rollup rows: one
+    query. A deleted app's line gets the description of its latest month."""
     found: dict[str, dict[date, Usage]] = {line.app_id: {} for line in lines}
     described = {}
-    rows = (
-        UsageMonth.objects.filter(tenant=tenant, app_id__in=list(found), month__range=(first, last))
-        .order_by("month")
-        .values_list("app_id", "description", "month", *METRICS, "final")
-    )
-    for app_id, description, month, signaling, turn, sfu, final in rows:
-        found[app_id][month] = Usage(signaling, turn, sfu, final)
-        described[app_id] = description
+    for app_id, _sort_key, text in rollup.recorded(tenant, list(found)):
+        months = rollup.in_range(rollup.months_of(text), first, last)
+        for key, (signaling, turn, sfu, final, description) in months.items():
+            found[app_id][_month(key)] = Usage(signaling, turn, sfu, final)
+            described[app_id] = description
     for line in lines:
         if line.deleted and described.get(line.app_id):
             line.description = described[line.app_id]
-    for app_id, months in found.items():
+    for app_id, by_month in found.items():
         app = live.get(app_id)
         if app is not None:
             for month, usage in live_months(app, first, last).items():
-                months[month] = _merged(months.get(month), usage)
+                by_month[month] = _merged(by_month.get(month), usage)
     return found

@@ -98,10 +98,10 @@ def test_default_database_is_sqlite_and_cache_is_local_memory():
     )
 
 
-def test_redis_cache_url_gives_djangos_redis_cache():
+def test_redis_cache_url_gives_djangos_redis_cache_with_its_clients_reused():
     values = settings_with(CACHE_URL="redis://127.0.0.1:6379/1")
     cache = values["CACHES"]["default"]
-    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["BACKEND"] == "portal.redis_cache.ReusedClientRedisCache"
     assert cache["LOCATION"] == "redis://127.0.0.1:6379/1"
 
 

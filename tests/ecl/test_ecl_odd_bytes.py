@@ -19,7 +19,7 @@ from django.core.management import call_command
 from apps_admin import ecl
 from apps_admin.ecl import tolerant_json
 from apps_admin.models import UsageMonth
-from tests.helpers import token_client
+from tests.helpers import content_of, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -145,7 +145,7 @@ def every_other_app_shows(odd, client_as, tenant, users, emulator_server) -> Non
     assert strictly(api.get(f"/api/tenants/{tenant.tenant_id}/apps").content)[3]
     usage = api.get(f"/api/tenants/{tenant.tenant_id}/usage")
     assert usage.status_code == 200
-    assert {"1000", "1001", "1002"} <= {a["id"] for a in strictly(usage.content)["apps"]}
+    assert {"1000", "1001", "1002"} <= {a["id"] for a in strictly(content_of(usage))["apps"]}
 
     out = io.StringIO()
     call_command("record_usage", "--tenant", tenant.tenant_id, stdout=out, stderr=out)

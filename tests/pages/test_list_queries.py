@@ -5,7 +5,7 @@ says what to write, on pages and in the API's JSON, and nothing is asked of ECL.
 import pytest
 from django.test import override_settings
 
-from tests.helpers import token_client
+from tests.helpers import json_of, token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_the_usage_api_takes_the_last_computable_month(tenant, users):
     answer = token_client(users["viewer"]).get(
         f"/api/tenants/{tenant.tenant_id}/usage", {"from": "2999-12"}
     )
-    assert answer.status_code == 200 and answer.json()["months"] == ["2999-12"]
+    assert answer.status_code == 200 and json_of(answer)["months"] == ["2999-12"]
 
 
 @override_settings(TIME_ZONE="Asia/Tokyo")

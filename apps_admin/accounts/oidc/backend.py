@@ -18,15 +18,17 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from apps_admin import audit
 from apps_admin.accounts.oidc import groups, provider, suspension
+from apps_admin.identity_cache import HeldUsers
 from apps_admin.models import ProviderIdentity
 
 logger = logging.getLogger(__name__)
 LEEWAY = 30  # seconds of clock difference allowed with the provider
 
 
-class ProviderBackend(OIDCAuthenticationBackend):
+class ProviderBackend(HeldUsers, OIDCAuthenticationBackend):
     """mozilla-django-oidc's backend, with the endpoints read from discovery only when a sign-in
-    needs them (never for a request of a signed-in user)."""
+    needs them (never for a request of a signed-in user), and the session's user held per
+    process (identity_cache.py)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.UserModel = get_user_model()

@@ -1,5 +1,5 @@
-"""Template filters of the portal's pages: query strings, amounts, bar lengths, ECL's values in
-the user's words."""
+"""Template filters and tags of the portal's pages: query strings, amounts, bar lengths, ECL's
+values in the user's words, the usage chart."""
 
 from __future__ import annotations
 
@@ -63,3 +63,9 @@ def code_list(values) -> SafeString:
     the list separator of the active language; each value escaped."""
     separator = pgettext("list separator", ", ")
     return format_html_join(separator, "<code>{}</code>", ((value,) for value in values or ()))
+
+
+@register.simple_tag
+def usage_chart_svg(chart, title) -> SafeString:
+    """The usage chart's SVG (pages/usage_chart.py)."""
+    return usage_chart.svg(chart, str(title))
