@@ -163,15 +163,20 @@ class HeldUsers:
         return instance_copy(held(key, lambda: fetch(user_id)))
 
 
-def instance_copy(instance: M) -> M:
-    """A model instance that shares nothing a request could change with the held one."""
+def instance_copy(instance: M, _copies: dict[int, Any] | None = None) -> M:
+    """A model instance that shares nothing a request could change with the held one (related
+    instances copied too, once each: a user and their provider identity name each other)."""
     if instance is None:
         return instance
+    copies = {} if _copies is None else _copies
+    if id(instance) in copies:
+        return copies[id(instance)]
     clone = instance.__class__.__new__(instance.__class__)
+    copies[id(instance)] = clone
     clone.__dict__ = instance.__dict__.copy()
     clone._state = copy.copy(instance._state)
     clone._state.fields_cache = {
-        name: instance_copy(value) for name, value in instance._state.fields_cache.items()
+        name: instance_copy(value, copies) for name, value in instance._state.fields_cache.items()
     }
     return clone
 

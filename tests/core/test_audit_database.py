@@ -21,11 +21,9 @@ from tests.helpers import SERVICE_ACCOUNT_KEY, login, token_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PG_ONLY = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="pg_terminate_backend exists only in PostgreSQL; on SQLite the same promise is kept "
-    "by test_a_completion_the_database_refuses_is_logged_whole_and_the_page_tells_the_truth",
-)
+# pg_terminate_backend exists only in PostgreSQL; on SQLite the same promise is kept by
+# test_a_completion_the_database_refuses_is_logged_whole_and_the_page_tells_the_truth.
+PG_ONLY = pytest.mark.postgresql
 
 
 class AuditTableRefused:

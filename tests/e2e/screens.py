@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from apps_admin import ecl
 from tests.e2e.helpers import Portal, make_portal
@@ -44,6 +45,15 @@ def _submit_empty_add_form(page) -> None:
     page.wait_for_load_state()
 
 
+def _start_an_authenticator_app(page) -> None:
+    """The enrolment's second step: the QR code, the secret as text and the code field (started
+    in an earlier walk, it is still under way)."""
+    if not page.locator("input[value=totp_confirm]").count():
+        page.locator("form:has(input[value=totp_start]) [type=submit]").click()
+        page.wait_for_load_state()
+    assert page.locator("input[value=totp_confirm]").count() == 1
+
+
 def _wait_for_the_operations(page) -> None:
     """Swagger UI draws the operations after fetching the schema, after the page's load."""
     page.wait_for_selector(".opblock")
@@ -64,6 +74,8 @@ SCREENS: list[Screen] = [
     Screen("usage", lambda p: f"/tenants/{p.tenant}/usage/"),
     Screen("audit", lambda p: f"/tenants/{p.tenant}/audit/"),
     Screen("api tokens", lambda p: "/account/tokens/"),
+    Screen("sign-in security", lambda p: "/account/security/"),
+    Screen("authenticator app set-up", lambda p: "/account/security/", _start_an_authenticator_app),
     Screen("403", lambda p: f"/tenants/{p.other}/apps/{p.other_app}/edit/"),
     Screen("404", lambda p: "/no-such-page/"),
     Screen("browsable api", lambda p: f"/api/tenants/{p.tenant}/apps/{p.app}"),
@@ -71,11 +83,13 @@ SCREENS: list[Screen] = [
 ]
 
 
-def full_portal(emulator, emulator_server, django_user_model) -> tuple[Portal, Paths]:
+def full_portal(emulator, emulator_server, django_user_model, settings) -> tuple[Portal, Paths]:
     """Acme Corporation (production), whose admin alice is also staff, with 60 apps (long
     descriptions, domains, every permission, one suspended, one in Japanese with usage), audit
     events and two API tokens of alice (one revoked); a second tenant where alice is a viewer,
-    so that she has two tenants (the header's switcher, a 403)."""
+    so that she has two tenants (the header's switcher, a 403). Alice signs in with her password
+    alone (LOCAL_MFA=off): the second factor's pages have their own walk."""
+    settings.LOCAL_MFA = "off"
     from apps_admin.accounts import api_tokens
     from apps_admin.models import AuditEvent, Membership
     from tests.helpers import make_tenant
@@ -157,7 +171,11 @@ def visit_every_screen(page, paths: Paths, screens: list[Screen] = SCREENS) -> I
         if not visit.anonymous and not signed_in:
             sign_in(page, "alice")
             signed_in = True
-        page.goto(visit.path(paths))
+        path = visit.path(paths)
+        page.goto(path)
+        # The page asked for, not one a redirect put in its place (a sign-in step, say).
+        shown = urlsplit(page.url)
+        assert shown.path + (f"?{shown.query}" if shown.query else "") == path, page.url
         if visit.then:
             visit.then(page)
         yield visit

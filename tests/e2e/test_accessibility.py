@@ -88,9 +88,10 @@ def test_every_page_passes_axe_and_fits_every_screen(
     emulator,
     emulator_server,
     django_user_model,
+    settings,
     subtests,
 ):
-    _portal, paths = full_portal(emulator, emulator_server, django_user_model)
+    _portal, paths = full_portal(emulator, emulator_server, django_user_model, settings)
     report = {}
     for language, theme, width in itertools.product(LANGUAGES, THEMES, WIDTHS):
         screen = f"{language} {theme} {width}"
@@ -136,3 +137,38 @@ def _layout_problems(page, width: int) -> list[str]:
 def _screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name.replace(' ', '_')}.png"))
+
+
+def test_the_second_factor_prompt_passes_axe_and_fits_every_screen(
+    axe_ready, browser, live_server, transactional_db, django_user_model, subtests
+):
+    """The page between the password and the portal, for someone with an authenticator app: it
+    is reached only in that state, so it has a walk of its own."""
+    import pyotp
+
+    from apps_admin.accounts import totp
+    from tests.helpers import PASSWORD
+
+    tess = django_user_model.objects.create_user("tess", password=PASSWORD)
+    device = totp.start(tess)
+    assert totp.confirm(device, pyotp.TOTP(device.secret).now())
+    for language, theme, width in itertools.product(LANGUAGES, THEMES, WIDTHS):
+        screen = f"{language} {theme} {width}"
+        context = open_context(
+            browser, live_server.url, language=language, theme=theme, width=width
+        )
+        page = context.new_page()
+        page.goto("/login/")
+        page.locator("#id_username").fill("tess")
+        page.locator("#id_password").fill(PASSWORD)
+        page.locator("#login-form [type=submit]").click()
+        page.wait_for_url(lambda url: "/login/verify/" in url)
+        assert page.locator("#second-factor-form").count() == 1
+        violations = axe.run_axe(page)
+        with subtests.test(screen=screen, page="second factor", check="axe"):
+            severe = [v for v in violations if v["impact"] in ("critical", "serious")]
+            assert not severe, f"second factor ({screen}):\n{axe.describe(severe)}"
+        problems = _layout_problems(page, width)
+        with subtests.test(screen=screen, page="second factor", check="layout"):
+            assert not problems, f"second factor ({screen}): {problems}"
+        context.close()

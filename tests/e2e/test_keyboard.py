@@ -10,8 +10,8 @@ from tests.e2e.screens import full_portal, open_context, sign_in
 
 
 @pytest.fixture
-def paths(transactional_db, emulator, emulator_server, django_user_model):
-    _portal, paths = full_portal(emulator, emulator_server, django_user_model)
+def paths(transactional_db, emulator, emulator_server, django_user_model, settings):
+    _portal, paths = full_portal(emulator, emulator_server, django_user_model, settings)
     return paths
 
 

@@ -19,9 +19,9 @@ STICKING_OUT = """() => [...document.querySelectorAll('body *')]
 
 
 @pytest.fixture
-def wide_portal(transactional_db, emulator, emulator_server, django_user_model):
+def wide_portal(transactional_db, emulator, emulator_server, django_user_model, settings):
     """The portal of every screen (`full_portal`): its paths; alice is its admin."""
-    _portal, paths = full_portal(emulator, emulator_server, django_user_model)
+    _portal, paths = full_portal(emulator, emulator_server, django_user_model, settings)
     return paths
 
 

@@ -79,9 +79,10 @@ def test_every_app_with_each_month_and_totals_in_one_ecl_call(
         for m in ("2026/10", "2026/11")
     )
     footer = html.split("<tfoot>")[1]
-    assert (
-        "Total, 3 apps" in footer and f'<td class="numeric total">{amount(billed)}</td>' in footer
-    )
+    assert "Total, 3 apps" in footer
+    # The same sum in another order can round the other way at the last shown digit.
+    shown = re.search(r'<td class="numeric total">([\d,.]+)</td>', footer).group(1)
+    assert abs(float(shown.replace(",", "")) - billed) <= 0.005 + 1e-9, (shown, billed)
     assert "Nothing has been recorded" not in html
     assert '<svg class="inline-bar"' in html and "style=" not in html
 

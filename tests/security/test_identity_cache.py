@@ -321,3 +321,20 @@ def test_with_a_cache_of_each_process_nothing_is_held_unless_told(api):
 
 def test_a_signed_in_page_holds_the_user_the_role_and_the_tenant_switcher(client, vera, tenant):
     held(login(client, vera), usage(tenant))
+
+
+def test_instances_that_name_each_other_are_copied_once_each(vera):
+    """A user and their provider identity (each in the other's cache of related objects): the
+    copy ends, and keeps the two pointing at each other's copies, never at the held ones."""
+    from apps_admin.models import ProviderIdentity
+
+    identity = ProviderIdentity.objects.create(
+        user=vera, issuer="https://sso.example", subject="vera", last_seen_at=timezone.now()
+    )
+    held_user = get_user_model().objects.get(pk=vera.pk)
+    held_identity = held_user.provider_identity  # caches the identity on the user...
+    assert held_identity.user is held_user  # ...and the user on the identity
+    user = identity_cache.instance_copy(held_user)
+    assert user is not held_user and user.provider_identity is not held_identity
+    assert user.provider_identity.user is user
+    assert user.provider_identity.pk == identity.pk
