@@ -9,6 +9,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from apps_admin import health_detail
+
 logger = logging.getLogger(__name__)
 
 
@@ -42,5 +44,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     body = {
         "status": "ok" if healthy else "unavailable",
         **{name: "ok" if ok else "down" for name, ok in checks.items()},
+        **health_detail.for_request(request),
     }
     return JsonResponse(body, status=200 if healthy else 503)

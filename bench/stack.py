@@ -143,12 +143,14 @@ def portal(
     threads: int = 4,
     redis_db: int = BENCH_REDIS_DB,
     cache_url: str | None = None,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[Portal]:
     """The portal as `make serve` runs it: collectstatic, migrate, gunicorn workers with threads,
     its database in `workdir` (two portals on one `workdir` share it). Its cache is `cache_url`,
     by default BENCH_CACHE_URL, else Redis database `redis_db` when Redis answers, else local
     memory; in Redis, under a key prefix of this `workdir`'s own: a cold cache, for a fair token
-    count, without emptying a database others may be using."""
+    count, without emptying a database others may be using. `settings` are more environment
+    variables of the portal's."""
     if cache_url is None:
         cache_url = os.environ.get("BENCH_CACHE_URL") or (
             f"redis://127.0.0.1:6379/{redis_db}" if redis_answers() else "locmemcache://bench"
@@ -158,7 +160,7 @@ def portal(
     port = free_port()
     site = Portal(
         f"http://127.0.0.1:{port}",
-        portal_environment(workdir, cache_url, prefix),
+        {**portal_environment(workdir, cache_url, prefix), **(settings or {})},
         cache_url,
         prefix,
     )
