@@ -54,8 +54,7 @@ def test_a_third_call_while_two_are_slow_is_refused_at_once_and_not_sent(
     )
     answers = []
     slow = [
-        threading.Thread(target=lambda: answers.append(len(ecl.app_list(tenant))))
-        for _ in range(2)
+        threading.Thread(target=lambda: answers.append(len(ecl.app_list(tenant)))) for _ in range(2)
     ]
     for thread in slow:
         thread.start()
