@@ -48,7 +48,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 
 # Redis: the workers may share one database; each keeps its keys under its own prefix, and the
 # cache's clear() deletes only those (tests/worker_cache.py), never another worker's.
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":  # noqa: F405
+# (portal/settings.py names its own Redis backend for redis:// URLs.)
+if CACHES["default"]["BACKEND"] in (  # noqa: F405
+    "django.core.cache.backends.redis.RedisCache",
+    "portal.redis_cache.ReusedClientRedisCache",
+):
     CACHES["default"] = {  # noqa: F405
         **CACHES["default"],  # noqa: F405
         "BACKEND": "tests.worker_cache.WorkerRedisCache",

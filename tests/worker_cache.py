@@ -6,10 +6,10 @@ caches (their Keystone tokens, locks and counters) in the middle of their tests.
 its own KEY_PREFIX (portal/settings_test.py), and `clear()` deletes the keys under it.
 """
 
-from django.core.cache.backends.redis import RedisCache
+from portal.redis_cache import ReusedClientRedisCache
 
 
-class WorkerRedisCache(RedisCache):
+class WorkerRedisCache(ReusedClientRedisCache):
     def clear(self) -> bool:
         client = self._cache.get_client(write=True)
         # Django writes "<KEY_PREFIX>:<version>:<key>"; the prefix is ours, without glob characters.

@@ -27,6 +27,8 @@ logger = logging.getLogger("apps_admin.ecl")
 
 # While a probe is under way, others are told to come back after this many seconds.
 PROBE_WAIT = 5.0
+# An open breaker nobody has called for a day is forgotten (its next failures open it anew).
+OPEN_KEPT = 86400
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,8 @@ def record(ticket: Ticket, *, failed: bool) -> None:
     if ticket.probe:
         opened = cache.get(open_key)
         if failed and isinstance(opened, dict):
-            cache.set(open_key, {**opened, "until": now + settings.ECL_BREAKER_COOLDOWN}, None)
+            until = now + settings.ECL_BREAKER_COOLDOWN
+            cache.set(open_key, {**opened, "until": until}, timeout=OPEN_KEPT)
         elif not failed:
             cache.delete_many([open_key, failures_key, first_key])
             if isinstance(opened, dict):
@@ -111,7 +114,7 @@ def record(ticket: Ticket, *, failed: bool) -> None:
         return
     since = cache.get(first_key) or now
     opened = {"since": since, "until": now + settings.ECL_BREAKER_COOLDOWN, "failures": count}
-    if cache.add(open_key, opened, timeout=None):
+    if cache.add(open_key, opened, timeout=OPEN_KEPT):
         cache.delete_many([failures_key, first_key])
         logger.warning(
             "ECL circuit opened tenant=%s failures=%d failing_since=%s cooldown=%ss",
