@@ -365,3 +365,17 @@ def test_a_breaker_opened_in_another_process_holds_here_when_the_cache_is_shared
         assert breaker.state(tenant.tenant_id) == breaker.State(
             "closed", failures=1, since=breaker.state(tenant.tenant_id).since
         )
+
+
+def test_healthz_detail_needs_a_live_token_and_a_whole_sign_in(client, users, tenant):
+    from apps_admin.accounts import api_tokens
+
+    plain = {"status": "ok", "database": "ok", "cache": "ok"}
+    root = users["superuser"]
+    token, text = api_tokens.issue(root, name="health", scope="read")
+    assert "ecl" in client.get("/healthz?detail", HTTP_AUTHORIZATION=f"Token {text}").json()
+    api_tokens.revoke(token)
+    assert client.get("/healthz?detail", HTTP_AUTHORIZATION=f"Token {text}").json() == plain
+    assert client.get("/healthz?detail", HTTP_AUTHORIZATION="Token nonsense").json() == plain
+    client.force_login(root)  # a password given, the second factor not yet
+    assert client.get("/healthz?detail").json() == plain
