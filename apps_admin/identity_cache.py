@@ -93,7 +93,8 @@ def _shared_version() -> str | None:
             shared.add(VERSION_KEY, _new_version(), timeout=None)
             found = shared.get(VERSION_KEY)
     except Exception:  # any failure of the cache: read the database instead
-        _warn("the shared cache did not answer; reading the database")
+        if not shared_cache.has_fallback():  # Redis' backend has warned about it already
+            _warn("the shared cache did not answer; reading the database")
         _held.clear()  # read before the cache failed: a change meanwhile may not reach it
         return None
     return found if isinstance(found, str) else None
