@@ -184,12 +184,14 @@ def portal(
     threads: int = 4,
     redis_db: int = BENCH_REDIS_DB,
     cache_url: str | None = None,
+    log: Path | None = None,
 ) -> Iterator[Portal]:
     """The portal as `make serve` runs it: collectstatic, migrate, gunicorn workers with threads,
     its database in `workdir` (two portals on one `workdir` share it). Its cache is `cache_url`,
     by default BENCH_CACHE_URL, else Redis database `redis_db` when Redis answers, else local
     memory; in Redis, under a key prefix of this `workdir`'s own: a cold cache, for a fair token
-    count, without emptying a database others may be using."""
+    count, without emptying a database others may be using. gunicorn's and the portal's log go
+    to `log` when given (else to this process's stderr)."""
     if cache_url is None:
         cache_url = os.environ.get("BENCH_CACHE_URL") or (
             f"redis://127.0.0.1:6379/{redis_db}" if redis_answers() else "locmemcache://bench"
@@ -206,6 +208,7 @@ def portal(
     site.manage("collectstatic", "--noinput", "--verbosity", "0")
     site.manage("migrate", "--noinput", "--verbosity", "0")
     gunicorn = str(Path(PYTHON).parent / "gunicorn")
+    log_stream = log.open("ab") if log is not None else None
     site.process = subprocess.Popen(
         [
             gunicorn,
@@ -223,6 +226,7 @@ def portal(
         ],
         cwd=ROOT,
         env=site.environment,
+        stderr=log_stream,
     )
     try:
         wait_until_up(site.base_url + "/healthz")
@@ -230,6 +234,8 @@ def portal(
     finally:
         site.process.terminate()
         site.process.wait(timeout=30)
+        if log_stream is not None:
+            log_stream.close()
 
 
 def peak_rss_mb(pid: int) -> float:
