@@ -28,6 +28,14 @@ SERVICE_ACCOUNT_KEY = (
 )
 
 
+def missing_tool(reason: str) -> None:
+    """A tool the test needs is not on this machine: skip loudly, or fail where every test must
+    run (REQUIRE_E2E=1, as in CI), so that a skip is never counted as a pass there."""
+    if os.environ.get("REQUIRE_E2E") == "1":
+        pytest.fail(f"REQUIRE_E2E=1 but {reason}")
+    pytest.skip(reason)
+
+
 def make_tenant(server, credentials: dict, *, name: str = "Acme", save: bool = True) -> Tenant:
     tenant = Tenant(
         name=name,
@@ -75,13 +83,12 @@ def token_client(user, scope: str = "secrets") -> APIClient:
 
 
 def redis_server_program() -> str:
-    """The path of redis-server. Without it the test is skipped, with its reason in the
-    summary; with REQUIRE_E2E=1 (CI, where every tool is installed) it fails instead."""
+    """The path of redis-server; without it the test is skipped loudly, or fails under
+    REQUIRE_E2E=1 (missing_tool)."""
     program = shutil.which("redis-server")
     if program is None:
-        if os.environ.get("REQUIRE_E2E") == "1":
-            pytest.fail("REQUIRE_E2E=1 but redis-server is not installed")
-        pytest.skip("redis-server is not installed: this test of a Redis outage did not run")
+        missing_tool("redis-server is not installed")
+    assert program is not None  # missing_tool() skipped or failed
     return program
 
 
@@ -105,7 +112,7 @@ def own_redis_server(password: str = "") -> Iterator[Any]:
 @contextlib.contextmanager
 def own_redis() -> Iterator[str]:
     """A redis-server of the test's own on a free port, without persistence; yields its URL.
-    Skips the test where the machine has no redis-server (fails with REQUIRE_E2E=1)."""
+    Skips the test where the machine has no redis-server (fails under REQUIRE_E2E=1)."""
     with own_redis_server() as server:
         yield server.url
 
