@@ -273,3 +273,26 @@ def test_one_warning_a_minute_per_process(monkeypatch, caplog):
     assert [reach.may_try() for _ in range(3)] == [True, False, False]
     reach.answered()
     assert reach.up and reach.may_try()
+
+
+def test_while_redis_is_down_calls_do_not_each_try_to_connect(redis_server, monkeypatch):
+    from django.core.cache import cache
+
+    monkeypatch.setattr(redis_cache, "RETRY_INTERVAL", 60.0)  # no second attempt in this test
+    pool = cache._cache._get_connection_pool(True)
+    assert pool.connection_kwargs["socket_connect_timeout"] == redis_cache.CONNECT_TIMEOUT == 0.5
+    attempts = []
+    real_connect = redis.connection.AbstractConnection.connect
+
+    def connect(self, *args, **kwargs):
+        attempts.append(1)
+        return real_connect(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "connect", connect)
+    redis_server.stop()
+    cache.get("key")  # tries Redis: refused, so this process uses its own memory
+    for number in range(20):
+        cache.set(f"key{number}", number)
+        assert cache.get(f"key{number}") == number
+    assert not shared_cache.reachable()
+    assert len(attempts) == 1
