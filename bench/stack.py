@@ -38,6 +38,47 @@ def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
         return False
 
 
+class RedisServer:
+    """A redis-server of our own on a free port of the loopback, without persistence, that can
+    be stopped and started again on the same port (an outage, a restart that forgets
+    everything). Never the machine's shared Redis."""
+
+    def __init__(self, program: str, password: str = "") -> None:
+        self.program, self.password, self.port = program, password, free_port()
+        self.process: subprocess.Popen | None = None
+        auth = f":{password}@" if password else ""
+        self.url = f"redis://{auth}127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 20) -> None:
+        command = [self.program, "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--save", "", "--appendonly", "no"]
+        if self.password:
+            command += ["--requirepass", self.password]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + timeout
+        while not self._answers():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.stop()
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith((b"+PONG", b"-NOAUTH"))
+        except OSError:
+            return False
+
+
 def wait_until_up(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -143,12 +184,14 @@ def portal(
     threads: int = 4,
     redis_db: int = BENCH_REDIS_DB,
     cache_url: str | None = None,
+    log: Path | None = None,
 ) -> Iterator[Portal]:
     """The portal as `make serve` runs it: collectstatic, migrate, gunicorn workers with threads,
     its database in `workdir` (two portals on one `workdir` share it). Its cache is `cache_url`,
     by default BENCH_CACHE_URL, else Redis database `redis_db` when Redis answers, else local
     memory; in Redis, under a key prefix of this `workdir`'s own: a cold cache, for a fair token
-    count, without emptying a database others may be using."""
+    count, without emptying a database others may be using. gunicorn's and the portal's log go
+    to `log` when given (else to this process's stderr)."""
     if cache_url is None:
         cache_url = os.environ.get("BENCH_CACHE_URL") or (
             f"redis://127.0.0.1:6379/{redis_db}" if redis_answers() else "locmemcache://bench"
@@ -165,6 +208,7 @@ def portal(
     site.manage("collectstatic", "--noinput", "--verbosity", "0")
     site.manage("migrate", "--noinput", "--verbosity", "0")
     gunicorn = str(Path(PYTHON).parent / "gunicorn")
+    log_stream = log.open("ab") if log is not None else None
     site.process = subprocess.Popen(
         [
             gunicorn,
@@ -182,6 +226,7 @@ def portal(
         ],
         cwd=ROOT,
         env=site.environment,
+        stderr=log_stream,
     )
     try:
         wait_until_up(site.base_url + "/healthz")
@@ -189,6 +234,8 @@ def portal(
     finally:
         site.process.terminate()
         site.process.wait(timeout=30)
+        if log_stream is not None:
+            log_stream.close()
 
 
 def peak_rss_mb(pid: int) -> float:

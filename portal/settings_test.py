@@ -48,7 +48,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 
 # Redis: the workers may share one database; each keeps its keys under its own prefix, and the
 # cache's clear() deletes only those (tests/worker_cache.py), never another worker's.
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":  # noqa: F405
+# (settings.py has already named the portal's own Redis backend for a redis:// CACHE_URL.)
+if CACHES["default"]["BACKEND"] == "portal.redis_cache.ReusedClientRedisCache":  # noqa: F405
     CACHES["default"] = {  # noqa: F405
         **CACHES["default"],  # noqa: F405
         "BACKEND": "tests.worker_cache.WorkerRedisCache",

@@ -82,31 +82,39 @@ def token_client(user, scope: str = "secrets") -> APIClient:
     return client
 
 
-@contextlib.contextmanager
-def own_redis() -> Iterator[str]:
-    """A redis-server of the test's own on a free port, without persistence; yields its URL.
-    Skips the test where the machine has no redis-server."""
-    from bench.stack import free_port, redis_answers
-
+def redis_server_program() -> str:
+    """The path of redis-server; without it the test is skipped loudly, or fails under
+    REQUIRE_E2E=1 (missing_tool)."""
     program = shutil.which("redis-server")
     if program is None:
         missing_tool("redis-server is not installed")
-    port = free_port()
-    process = subprocess.Popen(
-        [program, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    assert program is not None  # missing_tool() skipped or failed
+    return program
+
+
+@contextlib.contextmanager
+def own_redis_server(password: str = "") -> Iterator[Any]:
+    """A running redis-server of the test's own (bench.stack.RedisServer): `.url`, `.stop()`,
+    `.start()` again on the same port."""
+    from bench.stack import RedisServer
+
+    server = RedisServer(redis_server_program(), password)
     try:
-        deadline = time.monotonic() + 20
-        while not redis_answers(port=port):
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail("redis-server did not start")
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        server.start()
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    try:
+        yield server
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.stop()
+
+
+@contextlib.contextmanager
+def own_redis() -> Iterator[str]:
+    """A redis-server of the test's own on a free port, without persistence; yields its URL.
+    Skips the test where the machine has no redis-server (fails under REQUIRE_E2E=1)."""
+    with own_redis_server() as server:
+        yield server.url
 
 
 def content_of(response) -> bytes:

@@ -1,4 +1,4 @@
-"""Django's Redis cache for the tests: emptying it removes this worker's keys only.
+"""The portal's Redis cache for the tests: emptying it removes this worker's keys only.
 
 `make test` runs the suite in several processes (pytest-xdist) that may share one Redis
 database; Django's `RedisCache.clear()` is FLUSHDB, which would also empty the other workers'
@@ -6,10 +6,10 @@ caches (their Keystone tokens, locks and counters) in the middle of their tests.
 its own KEY_PREFIX (portal/settings_test.py), and `clear()` deletes the keys under it.
 """
 
-from django.core.cache.backends.redis import RedisCache
+from portal.redis_cache import ReusedClientRedisCache
 
 
-class WorkerRedisCache(RedisCache):
+class WorkerRedisCache(ReusedClientRedisCache):
     def clear(self) -> bool:
         client = self._cache.get_client(write=True)
         # Django writes "<KEY_PREFIX>:<version>:<key>"; the prefix is ours, without glob characters.
