@@ -47,6 +47,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "apps_admin.middleware.PolicyOnceCSPMiddleware",  # django-csp's, the policy built once
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A lost database connection: a read once more on a new one, else the 503 page (or JSON).
+    "apps_admin.database_outage.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "apps_admin.middleware.SessionIdleMiddleware",
     # The language: the language cookie (set by the header's switch), else Accept-Language.
