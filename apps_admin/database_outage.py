@@ -196,6 +196,8 @@ class DatabaseOutageMiddleware:
                 effects.ecl_writes.count,
                 getattr(request, "request_id", "-"),
             )
+            if failure.connection_lost:
+                _fresh_connection()  # the next request of this thread starts on a new one
             return unavailable_response(request, outcome)
 
 
