@@ -221,6 +221,27 @@ def test_a_session_the_database_cannot_read_is_not_a_500(client, users, tenant, 
     )
 
 
+def test_with_the_database_down_a_signed_in_person_gets_the_503_page_made_without_it(
+    client, users, monkeypatch
+):
+    login(client, users["viewer"])
+    connection_lost(monkeypatch, times=2)
+    asked = []
+
+    def cursor(*args, **kwargs):
+        asked.append(True)
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", cursor)
+    response = client.get("/")
+
+    assert asked and response.status_code == 503
+    html = response.content.decode()
+    # The portal's page, whole; its header without the person, whom it could not read.
+    assert NOTHING_CHANGED in html and "Error 503" in html and "</html>" in html
+    assert "vera" not in html
+
+
 def test_the_api_answers_its_json_503_and_runs_a_read_once_more(client, monkeypatch):
     connection_lost(monkeypatch, times=3)
     Scenario.reset(fail_on(1))
