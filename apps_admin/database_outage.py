@@ -120,12 +120,12 @@ got_request_exception.connect(_on_exception, dispatch_uid="apps_admin.database_o
 _WRITES = ("insert", "update", "delete")
 
 
-def _watch(execute: Callable, sql: str, params: Any, many: bool, context: dict) -> Any:
+def _watch(execute: Callable, sql: Any, params: Any, many: bool, context: dict) -> Any:
     result = execute(sql, params, many, context)
     effects = _current.get()
-    head = sql.lstrip()[:6].lower()
-    if effects is not None and head in _WRITES:
-        table = sql[:80]
+    text = sql if isinstance(sql, str) else str(sql)  # a driver's composed statement, too
+    if effects is not None and text.lstrip()[:6].lower() in _WRITES:
+        table = text[:80]
         if "django_session" not in table:
             audit = "apps_admin_auditevent" in table
             # Counted once committed: a transaction rolled back with its connection saved nothing.
