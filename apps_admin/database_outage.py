@@ -21,17 +21,16 @@ once its transaction commits.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.signals import got_request_exception
-from django.db import InterfaceError, OperationalError, connection
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -140,16 +139,23 @@ def _saved(effects: Effects, audit: bool) -> None:
         effects.data_saved = True
 
 
-@contextlib.contextmanager
-def counting_effects() -> Iterator[Effects]:
-    effects = Effects()
-    token = _current.set(effects)
-    try:
-        with ecl.counting_writes() as sent, connection.execute_wrapper(_watch):
-            effects.ecl_writes = sent
-            yield effects
-    finally:
-        _current.reset(token)
+class counting_effects:  # a context manager, named as one is used
+    """`with counting_effects() as effects:` counts what the block does. A class, not
+    contextlib's generator: it runs on every request."""
+
+    def __enter__(self) -> Effects:
+        self._writes = ecl.counting_writes()
+        effects = Effects(ecl_writes=self._writes.__enter__())
+        self._token = _current.set(effects)
+        # What Django's `execute_wrapper` does, without its contextlib and connection proxy.
+        self._wrappers = connections[DEFAULT_DB_ALIAS].execute_wrappers
+        self._wrappers.append(_watch)
+        return effects
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._wrappers.pop()
+        _current.reset(self._token)
+        self._writes.__exit__(None, None, None)
 
 
 def current_effects() -> Effects:
