@@ -221,6 +221,33 @@ def test_a_session_the_database_cannot_read_is_not_a_500(client, users, tenant, 
     )
 
 
+def test_a_session_the_database_cannot_save_is_no_session_deleted_400(
+    client, users, tenant, monkeypatch
+):
+    """Django answers a failed session save "the session was deleted" (400); a lost connection
+    is a lost connection (apps_admin/sessions.py)."""
+    from django.contrib.sessions.models import Session
+
+    login(client, users["viewer"])
+    connection_lost(monkeypatch)
+    real, failed = Session.save, []
+
+    def save(self, *args, **kwargs):
+        if not failed:
+            failed.append(True)
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "save", save)
+    response = client.get("/")  # the session's first renewal (SessionIdleMiddleware) saves it
+
+    assert failed == [True]
+    assert (response.status_code, response["Location"]) == (
+        302,
+        f"/tenants/{tenant.tenant_id}/apps/",
+    )
+
+
 def test_with_the_database_down_a_signed_in_person_gets_the_503_page_made_without_it(
     client, users, monkeypatch
 ):
