@@ -151,7 +151,9 @@ class Portal:
         return [int(child) for child in children.split()]
 
 
-def portal_environment(workdir: Path, cache_url: str, cache_prefix: str) -> dict[str, str]:
+def portal_environment(
+    workdir: Path, cache_url: str, cache_prefix: str, database_url: str | None = None
+) -> dict[str, str]:
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_"))}
     return {
         **inherited,
@@ -162,7 +164,7 @@ def portal_environment(workdir: Path, cache_url: str, cache_prefix: str) -> dict
         "SECRET_KEY": secrets.token_urlsafe(50),
         "FIELD_ENCRYPTION_KEYS": "q2Qm0gq0VJ1i0bJm2H9pQ6nX7R5yE3tK8uW4sZ1aC0M=",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+        "DATABASE_URL": database_url or f"sqlite:///{workdir / 'bench.sqlite3'}",
         "CACHE_URL": cache_url,
         "BENCH_CACHE_PREFIX": cache_prefix,
         # As behind the TLS proxy of a real deployment: the client says https.
@@ -185,9 +187,11 @@ def portal(
     redis_db: int = BENCH_REDIS_DB,
     cache_url: str | None = None,
     log: Path | None = None,
+    database_url: str | None = None,
 ) -> Iterator[Portal]:
     """The portal as `make serve` runs it: collectstatic, migrate, gunicorn workers with threads,
-    its database in `workdir` (two portals on one `workdir` share it). Its cache is `cache_url`,
+    its database in `workdir` (two portals on one `workdir` share it) unless `database_url`
+    names another. Its cache is `cache_url`,
     by default BENCH_CACHE_URL, else Redis database `redis_db` when Redis answers, else local
     memory; in Redis, under a key prefix of this `workdir`'s own: a cold cache, for a fair token
     count, without emptying a database others may be using. gunicorn's and the portal's log go
@@ -201,7 +205,7 @@ def portal(
     port = free_port()
     site = Portal(
         f"http://127.0.0.1:{port}",
-        portal_environment(workdir, cache_url, prefix),
+        portal_environment(workdir, cache_url, prefix, database_url),
         cache_url,
         prefix,
     )

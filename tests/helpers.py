@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from apps_admin.models import Tenant
@@ -160,3 +161,25 @@ def app_id_in(location: str) -> str:
     from urllib.parse import urlsplit
 
     return urlsplit(location).path.rstrip("/").rsplit("/", 1)[1]
+
+
+def terminate_other_connections() -> int:
+    """pg_terminate_backend on every other connection to this test database (the portal's),
+    from a connection of its own; how many were terminated. PostgreSQL only."""
+    terminated = []
+
+    def run() -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                terminated.extend(row[0] for row in cursor.fetchall())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    return sum(terminated)
