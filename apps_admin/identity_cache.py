@@ -18,7 +18,9 @@ writes that need no new version are left out: a token's `last_used_at`, a user's
 A token's expiry needs no version: it is checked on every request against the held expiry.
 
 When the shared cache cannot answer (down, or a cache that is not shared), nothing is held and
-every request reads the database, as before this module. If a change could not reach the cache
+every request reads the database, as before this module; the version is read from the shared
+cache itself (`shared_cache.strict()`), never from the local memory Redis' backend falls back
+to while Redis is down. If a change could not reach the cache
 (it was down then) and the cache comes back still holding the old version, a held answer is
 trusted for HELD_FOR seconds at most.
 """
@@ -35,11 +37,12 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.signals import request_finished, request_started, setting_changed
 from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from apps_admin import shared_cache
 
 logger = logging.getLogger(__name__)
 
@@ -78,13 +81,20 @@ def current_version() -> str | None:
 def _shared_version() -> str | None:
     if not _cache_is_shared():
         return None
+    if not shared_cache.reachable():
+        # The backend answers from this process's memory meanwhile: a version there would not
+        # see another process's change (a revocation). Its backend warns once a minute.
+        _held.clear()
+        return None
     try:
-        found = cache.get(VERSION_KEY)
+        shared = shared_cache.strict()
+        found = shared.get(VERSION_KEY)
         if found is None:  # evicted, flushed or never set: any new value will do
-            cache.add(VERSION_KEY, _new_version(), timeout=None)
-            found = cache.get(VERSION_KEY)
+            shared.add(VERSION_KEY, _new_version(), timeout=None)
+            found = shared.get(VERSION_KEY)
     except Exception:  # any failure of the cache: read the database instead
-        _warn("the shared cache did not answer; reading the database")
+        if not shared_cache.has_fallback():  # Redis' backend has warned about it already
+            _warn("the shared cache did not answer; reading the database")
         _held.clear()  # read before the cache failed: a change meanwhile may not reach it
         return None
     return found if isinstance(found, str) else None
@@ -116,7 +126,7 @@ def _replace_version() -> None:
     if not _cache_is_shared():
         return
     try:
-        cache.set(VERSION_KEY, _new_version(), timeout=None)
+        shared_cache.strict().set(VERSION_KEY, _new_version(), timeout=None)
     except Exception:  # any failure of the cache
         _warn(
             "the shared cache did not take a change of access; other processes trust what they "

@@ -531,6 +531,23 @@ class RecoveryCode(models.Model):
         return f"{self.user}: {'used' if self.used_at else 'unused'}"
 
 
+class UsernameFailures(models.Model):
+    """Failed sign-ins of one username from any address, within a window from the first one
+    (accounts/login_ceiling.py): in the database, so a restart of the cache lifts no lock."""
+
+    # SHA-256 of the username as typed, stripped and lowered: no list of names tried is kept.
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    window_started = models.DateTimeField(db_index=True, editable=False)
+    count = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("failed sign-ins of a username")
+        verbose_name_plural = _("failed sign-ins of usernames")
+
+    def __str__(self) -> str:
+        return f"{self.digest[:12]}: {self.count}"
+
+
 # The models whose every write may grant or revoke access (with the user model):
 # identity_cache.py watches them.
 ACCESS_MODELS = (Tenant, Membership, ApiToken, ProviderIdentity, GroupRole)

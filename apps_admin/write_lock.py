@@ -9,8 +9,10 @@ timeout) by a random owner, which only the owner deletes; the others poll until 
 the operation's deadline leaves no time for their own write. It lives for the budget plus 2 s,
 longer than any operation holding it may take. A cache that cannot be reached refuses the write
 (WriteLockUnavailable: nothing was changed); so does a lock still held when the deadline comes
-(WriteInProgress). `LocMemCache` is atomic only inside one process: several workers need
-CACHE_URL=redis://.
+(WriteInProgress). While Redis is down its backend answers from each process's own memory: a
+lock there would guard nothing across workers, so the lock is taken on the shared cache only
+(`shared_cache.strict()`), and refused at once while it is known to be down. `LocMemCache` is
+atomic only inside one process: several workers need CACHE_URL=redis://.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ import uuid
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.core.cache import cache
 
+from apps_admin import shared_cache
 from apps_admin.ecl import Deadline, WriteInProgress, WriteLockUnavailable
 
 logger = logging.getLogger(__name__)
@@ -56,8 +58,11 @@ def app_write_lock(tenant_id: str, app_id: str, deadline: Deadline) -> Iterator[
 
 
 def _take(key: str, owner: str) -> bool:
+    if not shared_cache.reachable():  # the cache's backend has said so once a minute
+        raise WriteLockUnavailable()
     try:
-        return bool(cache.add(key, owner, timeout=math.ceil(settings.ECL_CALL_BUDGET) + 2))
+        timeout = math.ceil(settings.ECL_CALL_BUDGET) + 2
+        return bool(shared_cache.strict().add(key, owner, timeout=timeout))
     except Exception:  # any cache backend's failure to answer: Redis, memcached, a database
         logger.warning("write lock: the cache is not answering", exc_info=True)
         raise WriteLockUnavailable() from None
@@ -65,6 +70,7 @@ def _take(key: str, owner: str) -> bool:
 
 def _release(key: str, owner: str) -> None:
     try:
+        cache = shared_cache.strict()
         if cache.get(key) == owner:
             cache.delete(key)
     except Exception:  # the lock then ends with its timeout

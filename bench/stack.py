@@ -38,6 +38,47 @@ def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
         return False
 
 
+class RedisServer:
+    """A redis-server of our own on a free port of the loopback, without persistence, that can
+    be stopped and started again on the same port (an outage, a restart that forgets
+    everything). Never the machine's shared Redis."""
+
+    def __init__(self, program: str, password: str = "") -> None:
+        self.program, self.password, self.port = program, password, free_port()
+        self.process: subprocess.Popen | None = None
+        auth = f":{password}@" if password else ""
+        self.url = f"redis://{auth}127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 20) -> None:
+        command = [self.program, "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--save", "", "--appendonly", "no"]
+        if self.password:
+            command += ["--requirepass", self.password]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + timeout
+        while not self._answers():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                self.stop()
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith((b"+PONG", b"-NOAUTH"))
+        except OSError:
+            return False
+
+
 def wait_until_up(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -110,7 +151,9 @@ class Portal:
         return [int(child) for child in children.split()]
 
 
-def portal_environment(workdir: Path, cache_url: str, cache_prefix: str) -> dict[str, str]:
+def portal_environment(
+    workdir: Path, cache_url: str, cache_prefix: str, database_url: str | None = None
+) -> dict[str, str]:
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_"))}
     return {
         **inherited,
@@ -121,7 +164,7 @@ def portal_environment(workdir: Path, cache_url: str, cache_prefix: str) -> dict
         "SECRET_KEY": secrets.token_urlsafe(50),
         "FIELD_ENCRYPTION_KEYS": "q2Qm0gq0VJ1i0bJm2H9pQ6nX7R5yE3tK8uW4sZ1aC0M=",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+        "DATABASE_URL": database_url or f"sqlite:///{workdir / 'bench.sqlite3'}",
         "CACHE_URL": cache_url,
         "BENCH_CACHE_PREFIX": cache_prefix,
         # As behind the TLS proxy of a real deployment: the client says https.
@@ -143,13 +186,17 @@ def portal(
     threads: int = 4,
     redis_db: int = BENCH_REDIS_DB,
     cache_url: str | None = None,
+    log: Path | None = None,
+    database_url: str | None = None,
     settings: dict[str, str] | None = None,
 ) -> Iterator[Portal]:
     """The portal as `make serve` runs it: collectstatic, migrate, gunicorn workers with threads,
-    its database in `workdir` (two portals on one `workdir` share it). Its cache is `cache_url`,
+    its database in `workdir` (two portals on one `workdir` share it) unless `database_url`
+    names another. Its cache is `cache_url`,
     by default BENCH_CACHE_URL, else Redis database `redis_db` when Redis answers, else local
     memory; in Redis, under a key prefix of this `workdir`'s own: a cold cache, for a fair token
-    count, without emptying a database others may be using. `settings` are more environment
+    count, without emptying a database others may be using. gunicorn's and the portal's log go
+    to `log` when given (else to this process's stderr). `settings` are more environment
     variables of the portal's."""
     if cache_url is None:
         cache_url = os.environ.get("BENCH_CACHE_URL") or (
@@ -160,13 +207,14 @@ def portal(
     port = free_port()
     site = Portal(
         f"http://127.0.0.1:{port}",
-        {**portal_environment(workdir, cache_url, prefix), **(settings or {})},
+        {**portal_environment(workdir, cache_url, prefix, database_url), **(settings or {})},
         cache_url,
         prefix,
     )
     site.manage("collectstatic", "--noinput", "--verbosity", "0")
     site.manage("migrate", "--noinput", "--verbosity", "0")
     gunicorn = str(Path(PYTHON).parent / "gunicorn")
+    log_stream = log.open("ab") if log is not None else None
     site.process = subprocess.Popen(
         [
             gunicorn,
@@ -184,6 +232,7 @@ def portal(
         ],
         cwd=ROOT,
         env=site.environment,
+        stderr=log_stream,
     )
     try:
         wait_until_up(site.base_url + "/healthz")
@@ -191,6 +240,8 @@ def portal(
     finally:
         site.process.terminate()
         site.process.wait(timeout=30)
+        if log_stream is not None:
+            log_stream.close()
 
 
 def peak_rss_mb(pid: int) -> float:

@@ -11,6 +11,12 @@ from django.urls import path
 from apps_admin import ecl
 from apps_admin.access import tenant_view
 from apps_admin.models import Role, Tenant
+from portal.urls import (  # noqa: F401  # the portal's error pages here too
+    handler400,
+    handler403,
+    handler404,
+    handler500,
+)
 from portal.urls import urlpatterns as portal_urlpatterns
 
 

@@ -47,6 +47,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "apps_admin.middleware.PolicyOnceCSPMiddleware",  # django-csp's, the policy built once
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A lost database connection: a read once more on a new one, else the 503 page (or JSON).
+    "apps_admin.database_outage.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "apps_admin.middleware.SessionIdleMiddleware",
     # The language: the language cookie (set by the header's switch), else Accept-Language.
@@ -101,6 +103,8 @@ LOGOUT_REDIRECT_URL = "apps_admin:login"
 # A session ends after this many seconds without a request (each request starts the clock again).
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=1800)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+# Django's database sessions; a lost connection while saving one is no "session deleted" 400.
+SESSION_ENGINE = "apps_admin.sessions"
 # Revealing or renewing a secret key needs the password entered within this many seconds.
 REAUTH_WINDOW = env.int("REAUTH_WINDOW", default=600)
 # Who among the portal's own accounts must have a second factor (accounts/second_factor.py):

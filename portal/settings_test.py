@@ -48,11 +48,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 
 # Redis: the workers may share one database; each keeps its keys under its own prefix, and the
 # cache's clear() deletes only those (tests/worker_cache.py), never another worker's.
-# (portal/settings.py names its own Redis backend for redis:// URLs.)
-if CACHES["default"]["BACKEND"] in (  # noqa: F405
-    "django.core.cache.backends.redis.RedisCache",
-    "portal.redis_cache.ReusedClientRedisCache",
-):
+# (settings.py has already named the portal's own Redis backend for a redis:// CACHE_URL.)
+if CACHES["default"]["BACKEND"] == "portal.redis_cache.ReusedClientRedisCache":  # noqa: F405
     CACHES["default"] = {  # noqa: F405
         **CACHES["default"],  # noqa: F405
         "BACKEND": "tests.worker_cache.WorkerRedisCache",

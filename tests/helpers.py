@@ -3,6 +3,7 @@ tokens and the emulator as a program. Fixtures live in the conftest.py files."""
 
 import contextlib
 import json
+import os
 import queue
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from apps_admin.models import Tenant
@@ -25,6 +27,14 @@ SERVICE_ACCOUNT_KEY = (
     '{"type": "service_account", "client_email": "rec@example.iam.gserviceaccount.com", '
     '"private_key": "-----BEGIN PRIVATE KEY-----\\nTOP-SECRET\\n-----END PRIVATE KEY-----\\n"}'
 )
+
+
+def missing_tool(reason: str) -> None:
+    """A tool the test needs is not on this machine: skip loudly, or fail where every test must
+    run (REQUIRE_E2E=1, as in CI), so that a skip is never counted as a pass there."""
+    if os.environ.get("REQUIRE_E2E") == "1":
+        pytest.fail(f"REQUIRE_E2E=1 but {reason}")
+    pytest.skip(reason)
 
 
 def make_tenant(server, credentials: dict, *, name: str = "Acme", save: bool = True) -> Tenant:
@@ -73,31 +83,39 @@ def token_client(user, scope: str = "secrets") -> APIClient:
     return client
 
 
+def redis_server_program() -> str:
+    """The path of redis-server; without it the test is skipped loudly, or fails under
+    REQUIRE_E2E=1 (missing_tool)."""
+    program = shutil.which("redis-server")
+    if program is None:
+        missing_tool("redis-server is not installed")
+    assert program is not None  # missing_tool() skipped or failed
+    return program
+
+
+@contextlib.contextmanager
+def own_redis_server(password: str = "") -> Iterator[Any]:
+    """A running redis-server of the test's own (bench.stack.RedisServer): `.url`, `.stop()`,
+    `.start()` again on the same port."""
+    from bench.stack import RedisServer
+
+    server = RedisServer(redis_server_program(), password)
+    try:
+        server.start()
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @contextlib.contextmanager
 def own_redis() -> Iterator[str]:
     """A redis-server of the test's own on a free port, without persistence; yields its URL.
-    Skips the test where the machine has no redis-server."""
-    from bench.stack import free_port, redis_answers
-
-    program = shutil.which("redis-server")
-    if program is None:
-        pytest.skip("redis-server is not installed")
-    port = free_port()
-    process = subprocess.Popen(
-        [program, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while not redis_answers(port=port):
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail("redis-server did not start")
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    Skips the test where the machine has no redis-server (fails under REQUIRE_E2E=1)."""
+    with own_redis_server() as server:
+        yield server.url
 
 
 def content_of(response) -> bytes:
@@ -143,3 +161,25 @@ def app_id_in(location: str) -> str:
     from urllib.parse import urlsplit
 
     return urlsplit(location).path.rstrip("/").rsplit("/", 1)[1]
+
+
+def terminate_other_connections() -> int:
+    """pg_terminate_backend on every other connection to this test database (the portal's),
+    from a connection of its own; how many were terminated. PostgreSQL only."""
+    terminated = []
+
+    def run() -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                terminated.extend(row[0] for row in cursor.fetchall())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    return sum(terminated)

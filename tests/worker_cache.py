@@ -1,4 +1,4 @@
-"""Django's Redis cache for the tests: emptying it removes this worker's keys only.
+"""The portal's Redis cache for the tests: emptying it removes this worker's keys only.
 
 `make test` runs the suite in several processes (pytest-xdist) that may share one Redis
 database; Django's `RedisCache.clear()` is FLUSHDB, which would also empty the other workers'

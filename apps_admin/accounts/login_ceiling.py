@@ -1,36 +1,58 @@
 """A ceiling on failed sign-ins per username across every address, on top of django-axes' lock
 per username and address: an attacker who rotates addresses still stops at the ceiling.
 
-Failures are counted in the shared cache for LOGIN_FAILURE_WINDOW seconds from the first one.
-Past LOGIN_FAILURES_PER_USERNAME, every sign-in of that username is refused (the right password
-too) with django-axes' locked-out page, until the window ends.
+Failures are counted in the database (UsernameFailures) for LOGIN_FAILURE_WINDOW seconds from
+the first one, so a restart or an outage of the cache lifts no lock. Past
+LOGIN_FAILURES_PER_USERNAME, every sign-in of that username is refused (the right password too)
+with django-axes' locked-out page, until the window ends.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest
+from django.utils import timezone
+
+from apps_admin.models import UsernameFailures
 
 
-def _key(username: str) -> str:
-    return "login:failures:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()
+def _digest(username: str) -> str:
+    return hashlib.sha256(username.strip().lower().encode()).hexdigest()
+
+
+def _window_start() -> datetime:
+    return timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
 
 
 def count_failure(username: str) -> None:
-    key = _key(username)
-    cache.add(key, 0, timeout=settings.LOGIN_FAILURE_WINDOW)
+    digest, since = _digest(username), _window_start()
+    rows = UsernameFailures.objects
+    # One UPDATE counts it when a window is open: no read-then-write race between two failures.
+    if rows.filter(digest=digest, window_started__gt=since).update(count=F("count") + 1):
+        return
+    rows.filter(window_started__lte=since).delete()  # this one's ended window, and any other's
     try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW)
+        with transaction.atomic():
+            rows.create(digest=digest, window_started=timezone.now(), count=1)
+    except IntegrityError:  # another failure opened the window meanwhile
+        rows.filter(digest=digest).update(count=F("count") + 1)
 
 
 def failures(username: str) -> int:
-    return cache.get(_key(username), 0)
+    found = (
+        UsernameFailures.objects.filter(
+            digest=_digest(username), window_started__gt=_window_start()
+        )
+        .values_list("count", flat=True)
+        .first()
+    )
+    return found or 0
 
 
 class UsernameCeilingBackend:

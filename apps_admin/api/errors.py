@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from apps_admin import ecl
+from apps_admin import database_outage, ecl
 
 # What each status of the API means, for the schema (see views.py).
 STATUS_MEANINGS = {
@@ -65,7 +65,10 @@ STATUS_MEANINGS = {
         "(`ecl_unavailable`, with `Retry-After`); ECL is busy, or so slow for this tenant that "
         "the portal already waits for as many of its calls as it allows (`ecl_busy`, with "
         "`Retry-After`); or the portal cannot take the app's write lock (`lock_unavailable`) or "
-        "record the change in its audit log (`audit_unavailable`)."
+        "record the change in its audit log (`audit_unavailable`); or the portal's database is "
+        "not answering (`database_unavailable`, with `Retry-After` and `nothing_changed`: false "
+        "when a change was sent to ECL and its outcome is unknown, or part of it may have been "
+        "saved)."
     ),
     504: gettext_lazy("ECL took too long to answer (`ecl_timeout`)."),
 }
@@ -85,6 +88,8 @@ def body(detail: str, code: str, **extra: Any) -> dict[str, Any]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ecl.ECLError):
         return _ecl_response(exc)
+    if database_outage.is_connection_error(exc):
+        return _database_unavailable(exc, context["request"])
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or None)
     elif isinstance(exc, PermissionDenied):
@@ -114,6 +119,20 @@ def _unexpected(exc: Exception, request: Any) -> Response:
         "saved. Try again, or tell a portal administrator if it happens again."
     )
     return Response(body(detail, "server_error"), status=500)
+
+
+def _database_unavailable(exc: Exception, request: Any) -> Response:
+    """503 `database_unavailable`: a read is run once more by the middleware
+    (`database_outage`), which answers the same when that fails too."""
+    database_outage.note_failure(request._request, exc)
+    outcome = database_outage.current_effects().outcome(request.method)
+    detail = database_outage.texts(outcome)[1]
+    set_rollback()
+    return Response(
+        body(detail, database_outage.CODE, nothing_changed=outcome == database_outage.NOTHING),
+        status=503,
+        headers={"Retry-After": str(database_outage.RETRY_AFTER)},
+    )
 
 
 def _ecl_response(error: ecl.ECLError) -> Response:

@@ -40,7 +40,7 @@ from apps_admin.ecl.operations import (
     secretkey_renew,
     unreadable_message,
 )
-from apps_admin.ecl.transport import Deadline, shared_deadline
+from apps_admin.ecl.transport import Deadline, WritesSent, counting_writes, shared_deadline
 from apps_admin.ecl.types import (
     PERMISSIONS,
     STATUSES,
@@ -86,6 +86,7 @@ __all__ = [
     "UpstreamUnavailable",
     "WriteInProgress",
     "WriteLockUnavailable",
+    "WritesSent",
     "app_create_answer",
     "app_delete_answer",
     "app_get",
@@ -94,6 +95,7 @@ __all__ = [
     "app_list_body",
     "app_list_fields",
     "app_update_answer",
+    "counting_writes",
     "secretkey_get",
     "secretkey_renew",
     "shared_deadline",

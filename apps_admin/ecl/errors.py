@@ -426,8 +426,9 @@ class WriteLockUnavailable(ECLError):
     status = 503
     title = _("Changes cannot be made right now")
     message = _(
-        "The portal cannot make sure that nobody changes this app at the same moment, because "
-        "its shared cache is not answering. Nothing was changed; try again in a moment."
+        "The change was not sent to ECL: the portal cannot make sure that nobody changes this "
+        "app at the same moment, because its shared cache is not answering. Nothing was "
+        "changed; try again in a moment."
     )
 
 

@@ -69,6 +69,9 @@ _session_lock = threading.Lock()
 _shared: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
     "ecl_deadline", default=None
 )
+_writes: contextvars.ContextVar[WritesSent | None] = contextvars.ContextVar(
+    "ecl_writes_sent", default=None
+)
 
 
 class _Session(requests.Session):
@@ -136,6 +139,43 @@ def shared_deadline(budget: float | None = None) -> Iterator[Deadline]:
         yield deadline
     finally:
         _shared.reset(token)
+
+
+class WritesSent:
+    """How many writes went out to ECL (or may have: the request left) inside `counting_writes`;
+    read by what must tell a person whether a request changed something."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+class counting_writes:  # a context manager, named as one is used
+    """`with counting_writes() as sent:` counts the writes sent inside the block. A class, not
+    contextlib's generator: it runs on every request."""
+
+    def __enter__(self) -> WritesSent:
+        sent = WritesSent()
+        self._token = _writes.set(sent)
+        return sent
+
+    def __exit__(self, *exc_info: object) -> None:
+        _writes.reset(self._token)
+
+
+def _note_write(error: BaseException | None) -> None:
+    """Count a write unless it failed before it left (refused connection, invalid URL)."""
+    sent = _writes.get()
+    if sent is None:
+        return
+    if isinstance(error, requests.ConnectionError) and _never_sent(error):
+        return
+    if isinstance(error, requests.RequestException) and not isinstance(
+        error, requests.ConnectionError | requests.Timeout
+    ):
+        return
+    sent.count += 1
 
 
 @dataclass(frozen=True)
@@ -213,7 +253,14 @@ def exchange(
             raise UpstreamTimeout()
         last = attempt == attempts - 1
         try:
-            reply = _send_once(method, url, route, tenant_id, deadline, headers, body, params)
+            try:
+                reply = _send_once(method, url, route, tenant_id, deadline, headers, body, params)
+            except BaseException as error:
+                if not retry:
+                    _note_write(error)
+                raise
+            if not retry:
+                _note_write(None)
         except requests.ConnectionError as error:
             if not retry:
                 raise (UpstreamUnavailable() if _never_sent(error) else OutcomeUnknown()) from None

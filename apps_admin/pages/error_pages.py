@@ -4,12 +4,14 @@ pages, in the person's language, saying what happened and what to do, with a way
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from apps_admin import database_outage
 from apps_admin.access import RoleTooLow, tenant_admins
 
 logger = logging.getLogger(__name__)
@@ -105,6 +107,8 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if database_outage.is_connection_error(sys.exc_info()[1]):
+        return database_outage.unavailable_response(request)  # not a 500: see database_outage
     try:
         return _page(
             request,

@@ -17,7 +17,7 @@ from django.db import connection
 
 from apps_admin import audit, ecl
 from apps_admin.models import AuditEvent
-from tests.helpers import SERVICE_ACCOUNT_KEY, login, token_client
+from tests.helpers import SERVICE_ACCOUNT_KEY, login, terminate_other_connections, token_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,28 +72,6 @@ class AuditTableRefused:
                 cursor.execute("ROLLBACK")
         finally:
             connection.close()
-
-
-def terminate_other_connections() -> int:
-    """pg_terminate_backend on every other connection to this test database (the portal's),
-    from a connection of its own; how many were terminated."""
-    terminated = []
-
-    def run() -> None:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-                terminated.extend(row[0] for row in cursor.fetchall())
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
-    return sum(terminated)
 
 
 def after_the_put(monkeypatch, then) -> None:

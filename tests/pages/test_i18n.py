@@ -24,7 +24,7 @@ from rest_framework.test import APIClient
 from apps_admin import ecl
 from apps_admin.models import AuditEvent
 from apps_admin.pages import usage_chart
-from tests.helpers import ROOT, login, token_for
+from tests.helpers import ROOT, login, missing_tool, token_for
 
 PO = ROOT / "locale" / "ja" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
@@ -168,9 +168,10 @@ def test_the_compiled_catalog_is_the_po_file(catalog):
 
 
 @pytest.mark.slow  # copies the project, runs makemessages
-@pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext (xgettext) is needed")
 def test_the_catalog_holds_every_string_of_the_code_and_no_other(catalog, tmp_path):
     """makemessages on a copy of the project: what it extracts must be what django.po holds."""
+    if shutil.which("xgettext") is None:
+        missing_tool("GNU gettext (xgettext) is needed: `apt-get install -y gettext`")
     copy = tmp_path / "project"
     shutil.copytree(
         ROOT,

@@ -281,7 +281,11 @@ def test_a_tenants_new_address_is_used_at_the_next_request(api, tenant, emulator
 # --- The shared cache --------------------------------------------------------------------------
 
 
-def test_with_the_shared_cache_down_every_request_reads_the_database(vera, api, tenant, caplog):
+def test_with_the_shared_cache_down_every_request_reads_the_database(
+    vera, api, tenant, caplog, monkeypatch
+):
+    # Its warning comes once a minute per process: not already said by an earlier test.
+    monkeypatch.setattr(identity_cache, "_warned_at", {})
     held(api)
     dead = f"redis://127.0.0.1:{free_port()}/0"
     backend = "django.core.cache.backends.redis.RedisCache"

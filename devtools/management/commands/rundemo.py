@@ -2,6 +2,7 @@
 register that tenant with a viewer, an editor and a year of usage history, and serve the portal
 until Ctrl-C, which stops everything started here."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -33,7 +34,11 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("demo_superuser")
         children: list[subprocess.Popen] = []
-        signal.signal(signal.SIGTERM, _interrupt)
+        # Ctrl-C, a closed terminal or a supervisor's SIGTERM: each stops everything started here
+        # (a signal this process was started ignoring, as under `nohup`, stays ignored).
+        for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(stop_signal) is not signal.SIG_IGN:
+                signal.signal(stop_signal, _interrupt)
         try:
             if not no_emulator:
                 emulator, demo = self._start_emulator(emulator_port)
@@ -46,7 +51,10 @@ class Command(BaseCommand):
                 )
             )
             children.append(
-                subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"])
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"],
+                    start_new_session=True,
+                )
             )
             for child in children:
                 child.wait()
@@ -61,6 +69,7 @@ class Command(BaseCommand):
             [sys.executable, "-m", "ecl_emulator", "--demo", "--quiet", "--port", str(port)],
             stdout=subprocess.PIPE,
             text=True,
+            start_new_session=True,
         )
         values: dict[str, str] = {}
         for line in emulator.stdout or ():  # a pipe: stdout=PIPE
@@ -124,12 +133,18 @@ def _interrupt(*_: object) -> None:
 
 
 def _stop(children: list[subprocess.Popen]) -> None:
+    """Each child runs in its own process group (runserver's reloader is two processes): signal
+    the group, so that nothing is left holding a port, even when SIGINT was ignored (`nohup`)."""
     for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGINT)
+        _signal_group(child, signal.SIGTERM)
     for child in children:
         try:
             child.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            child.kill()
+            _signal_group(child, signal.SIGKILL)
             child.wait()
+
+
+def _signal_group(child: subprocess.Popen, signal_number: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # the group is gone already
+        os.killpg(child.pid, signal_number)
