@@ -379,3 +379,22 @@ def test_healthz_detail_needs_a_live_token_and_a_whole_sign_in(client, users, te
     assert client.get("/healthz?detail", HTTP_AUTHORIZATION="Token nonsense").json() == plain
     client.force_login(root)  # a password given, the second factor not yet
     assert client.get("/healthz?detail").json() == plain
+
+
+@override_settings(**BREAKER)
+def test_with_redis_unreachable_the_breaker_works_in_each_process(tenant, emulator):
+    from bench.stack import free_port
+
+    dead = {
+        "default": {
+            "BACKEND": "portal.redis_cache.ReusedClientRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+    with override_settings(CACHES=dead):
+        before = open_it(tenant, emulator)  # its calls answered from this process's memory
+        with pytest.raises(ecl.CircuitOpen) as refused:
+            ecl.app_list(tenant)
+        assert refused.value.since >= before
+        assert breaker.state(tenant.tenant_id).state == "open"
+    assert len(sent(emulator, tenant)) == 3
