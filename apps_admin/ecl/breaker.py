@@ -1,4 +1,5 @@
-"""A circuit breaker per tenant, shared by every worker and host through Django's cache.
+"""A circuit breaker per tenant, shared by every worker and host through Django's cache
+(ecl-contract.md §5.13).
 
 Closed: calls go out; each timeout, server error or lost connection adds one to the tenant's
 count (kept ECL_BREAKER_WINDOW seconds from the first), any other answer (a 2xx, and a 4xx too:

@@ -1,5 +1,6 @@
 """A bulkhead per tenant: at most ECL_TENANT_CONCURRENCY ECL operations of one tenant at once in
-this worker process; one more is refused at once (TenantBusy), never queued.
+this worker process; one more is refused at once (TenantBusy), never queued (ecl-contract.md
+§5.13).
 
 gunicorn's gthread workers have a fixed number of threads: without it, requests to one tenant
 whose ECL trickles fill them all, and `/healthz` and every other tenant wait behind them. The
