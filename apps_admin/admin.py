@@ -4,14 +4,18 @@ Everything here is for superusers only. Tenants, memberships and group roles are
 `tenancy` (which audits each change); token revocations are audited here.
 """
 
+from datetime import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from apps_admin import audit, tenancy
 from apps_admin.accounts import api_tokens
+from apps_admin.ecl import breaker
 from apps_admin.models import (
     ApiToken,
     AuditEvent,
@@ -25,6 +29,46 @@ admin.site.site_header = _("SkyWay apps portal")
 admin.site.site_title = _("SkyWay apps portal")
 admin.site.index_title = _("Administration")
 admin.site.site_url = "/"
+
+
+def breaker_text(state: breaker.State) -> str:
+    """A tenant's ECL circuit breaker in words, for its page in the admin."""
+    values = {
+        "count": state.failures,
+        "since": _moment(state.since),
+        "until": _moment(state.retry_at),
+    }
+    if state.state == "open":
+        return (
+            gettext(
+                "Open: ECL has been failing for this tenant since %(since)s (%(count)d timeouts or "
+                "server errors in a row). Calls fail at once, without being sent, until %(until)s; "
+                "then one probe call tests ECL again."
+            )
+            % values
+        )
+    if state.state == "half-open":
+        return (
+            gettext(
+                "Half-open: ECL has been failing for this tenant since %(since)s. The next call is "
+                "sent as a probe, one at a time; its success closes the breaker."
+            )
+            % values
+        )
+    if state.failures:
+        return (
+            ngettext(
+                "Closed: %(count)d timeout or server error since %(since)s.",
+                "Closed: %(count)d timeouts or server errors in a row since %(since)s.",
+                state.failures,
+            )
+            % values
+        )
+    return gettext("Closed: calls go to ECL.")
+
+
+def _moment(at: datetime | None) -> str:
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S %Z") if at else "—"
 
 
 def _https_by_default(db_field: models.Field, **kwargs) -> forms.Field | None:
@@ -143,8 +187,15 @@ class TenantAdmin(SuperuserOnly, admin.ModelAdmin):
     list_display = ["name", "tenant_id", "region", "api_key", "updated_at"]
     search_fields = ["name", "tenant_id", "api_key"]
     list_filter = ["region"]
-    readonly_fields = ["created_at", "updated_at", "usage_recorded_at"]
+    readonly_fields = ["created_at", "updated_at", "usage_recorded_at", "ecl_circuit"]
     inlines = [MembershipInline]
+
+    @admin.display(description=_("ECL circuit breaker"))
+    def ecl_circuit(self, obj: Tenant) -> str:
+        """The tenant's breaker as every worker sees it (apps_admin/ecl/breaker.py)."""
+        if not obj.pk:
+            return "—"
+        return breaker_text(breaker.state(obj.tenant_id))
 
     def save_model(self, request, obj: Tenant, form, change: bool) -> None:
         stored = Tenant.objects.get(pk=obj.pk) if change else Tenant()

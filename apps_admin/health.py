@@ -14,7 +14,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from apps_admin import shared_cache
+from apps_admin import health_detail, shared_cache
 
 logger = logging.getLogger(__name__)
 
@@ -66,4 +66,5 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "database": "ok" if database else "down",
             "cache": "ok" if cache else "degraded",
         }
+    body.update(health_detail.for_request(request))
     return JsonResponse(body, status=200 if healthy else 503)

@@ -17,6 +17,7 @@ from pathlib import Path
 import requests
 
 from bench import stack
+from bench.run import ONE_TENANT_UNBOUNDED
 from ecl_emulator.control import EmulatorControl
 from ecl_emulator.testing import issue_token
 
@@ -73,7 +74,8 @@ def main() -> None:
     with (
         tempfile.TemporaryDirectory() as workdir,
         stack.emulator(50) as emulator_url,
-        stack.portal(Path(workdir)) as site,
+        # 50 users of one tenant: measured without the bulkhead, as bench.run is.
+        stack.portal(Path(workdir), settings=ONE_TENANT_UNBOUNDED) as site,
     ):
         control = EmulatorControl(emulator_url)
         tenant = control.create_tenant(apps=200)

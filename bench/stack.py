@@ -188,6 +188,7 @@ def portal(
     cache_url: str | None = None,
     log: Path | None = None,
     database_url: str | None = None,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[Portal]:
     """The portal as `make serve` runs it: collectstatic, migrate, gunicorn workers with threads,
     its database in `workdir` (two portals on one `workdir` share it) unless `database_url`
@@ -195,7 +196,8 @@ def portal(
     by default BENCH_CACHE_URL, else Redis database `redis_db` when Redis answers, else local
     memory; in Redis, under a key prefix of this `workdir`'s own: a cold cache, for a fair token
     count, without emptying a database others may be using. gunicorn's and the portal's log go
-    to `log` when given (else to this process's stderr)."""
+    to `log` when given (else to this process's stderr). `settings` are more environment
+    variables of the portal's."""
     if cache_url is None:
         cache_url = os.environ.get("BENCH_CACHE_URL") or (
             f"redis://127.0.0.1:6379/{redis_db}" if redis_answers() else "locmemcache://bench"
@@ -205,7 +207,7 @@ def portal(
     port = free_port()
     site = Portal(
         f"http://127.0.0.1:{port}",
-        portal_environment(workdir, cache_url, prefix, database_url),
+        {**portal_environment(workdir, cache_url, prefix, database_url), **(settings or {})},
         cache_url,
         prefix,
     )

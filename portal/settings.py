@@ -331,6 +331,16 @@ ECL_CALL_BUDGET = env.float("ECL_CALL_BUDGET", default=25.0)
 # Largest ECL answer read, in bytes (the README says how the default was chosen): 20,000 apps
 # with long descriptions and several domains each; past it the answer is refused unread.
 ECL_MAX_BODY_BYTES = env.int("ECL_MAX_BODY_BYTES", default=32 * 1024 * 1024)
+# Bulkhead: at most this many ECL operations of one tenant at once in one worker process; one
+# more is answered at once with "ECL is busy" (503). Leave at least two threads of each worker
+# free for other tenants and /healthz: threads - 2 (`make serve`: 4 threads, so 2). 0: no limit.
+ECL_TENANT_CONCURRENCY = env.int("ECL_TENANT_CONCURRENCY", default=2)
+# Circuit breaker, shared by every worker through the cache: after ECL_BREAKER_FAILURES
+# timeouts or server errors in a row from one tenant's ECL within ECL_BREAKER_WINDOW seconds,
+# its calls fail at once for ECL_BREAKER_COOLDOWN seconds; then one probe call tests it again.
+ECL_BREAKER_FAILURES = env.int("ECL_BREAKER_FAILURES", default=5)
+ECL_BREAKER_WINDOW = env.float("ECL_BREAKER_WINDOW", default=60.0)
+ECL_BREAKER_COOLDOWN = env.float("ECL_BREAKER_COOLDOWN", default=30.0)
 # Origins besides ECL's own hosts that a tenant's URLs may point at (and so receive its secret):
 # "http://127.0.0.1:8001", with "*" for any port. Empty in production.
 ECL_ALLOWED_ENDPOINTS = env.list("ECL_ALLOWED_ENDPOINTS", default=[])

@@ -60,12 +60,15 @@ STATUS_MEANINGS = {
     ),
     503: gettext_lazy(
         "Nothing was changed: ECL is not reachable, answers 5xx to a read, or reading back "
-        "showed that a change whose answer was lost was not made (`ecl_unavailable`); ECL is "
-        "busy (`ecl_busy`, with `Retry-After`); or the portal cannot take the app's write lock "
-        "(`lock_unavailable`) or record the change in its audit log (`audit_unavailable`); or "
-        "the portal's database is not answering (`database_unavailable`, with `Retry-After` and "
-        "`nothing_changed`: false when a change was sent to ECL and its outcome is unknown, or "
-        "part of it may have been saved)."
+        "showed that a change whose answer was lost was not made (`ecl_unavailable`), or it has "
+        "been failing for this tenant and the portal sends it nothing for a while "
+        "(`ecl_unavailable`, with `Retry-After`); ECL is busy, or so slow for this tenant that "
+        "the portal already waits for as many of its calls as it allows (`ecl_busy`, with "
+        "`Retry-After`); or the portal cannot take the app's write lock (`lock_unavailable`) or "
+        "record the change in its audit log (`audit_unavailable`); or the portal's database is "
+        "not answering (`database_unavailable`, with `Retry-After` and `nothing_changed`: false "
+        "when a change was sent to ECL and its outcome is unknown, or part of it may have been "
+        "saved)."
     ),
     504: gettext_lazy("ECL took too long to answer (`ecl_timeout`)."),
 }

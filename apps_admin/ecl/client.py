@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from apps_admin import endpoints
-from apps_admin.ecl import errors, tokens, tolerant_json
+from apps_admin.ecl import breaker, bulkhead, errors, tokens, tolerant_json
 from apps_admin.ecl.error_text import upstream_text
 from apps_admin.ecl.transport import Deadline, Reply, exchange
 from apps_admin.ecl.types import usable_app_id
@@ -43,6 +43,38 @@ def call(
         # Its tokens would go there: a tenant pointed elsewhere since ECL_ALLOWED_ENDPOINTS
         # changed must be fixed by a superuser first.
         raise errors.TenantMisconfigured()
+    # Every operation passes here once: a slow tenant holds at most its share of the worker's
+    # threads (bulkhead), and a failing one is not called at all for a while (breaker).
+    with bulkhead.slot(tenant.tenant_id):
+        ticket = breaker.admit(tenant.tenant_id)
+        try:
+            reply = _call(tenant, method, route, app_id=app_id, body=body, params=params)
+        except errors.ECLError as error:
+            breaker.record(ticket, failed=_ecl_failing(error))
+            raise
+        breaker.record(ticket, failed=False)
+        return reply
+
+
+def _ecl_failing(error: errors.ECLError) -> bool:
+    """Whether `error` says ECL itself is failing: a server error, or no answer at all (a
+    timeout, a lost connection, a write's lost answer). A 4xx is ECL answering."""
+    if error.answer_status is not None:
+        return error.answer_status >= 500
+    return isinstance(
+        error, errors.UpstreamTimeout | errors.UpstreamUnavailable | errors.OutcomeUnknown
+    )
+
+
+def _call(
+    tenant: Tenant,
+    method: str,
+    route: str,
+    *,
+    app_id: str,
+    body: Any,
+    params: dict[str, str] | None,
+) -> Reply:
     deadline = Deadline()
     url = tenant.api_endpoint + route.format(
         tenant_id=quote(tenant.tenant_id, safe=""), app_id=quote(str(app_id), safe="")
@@ -62,18 +94,23 @@ def call(
         if 200 <= reply.status < 300:
             return reply
         text = upstream_text(reply.body, reply.content_type)
+        refusal: errors.ECLError | None = None
         if app_id and _app_missing(reply.status, text.lower()):
-            raise errors.AppNotFound(transaction_id=reply.transaction_id)
-        refusal = _refusal(method, reply, text)
+            refusal = errors.AppNotFound(transaction_id=reply.transaction_id)
+        else:
+            refusal = _refusal(method, reply, text)
         if refusal is not None:
+            refusal.answer_status = reply.status
             raise refusal
         # Refused for its token (expired, revoked, or a reason ECL words its own way): the
         # request was not carried out, so it is safe to send again with a new token, once.
         tokens.discard(tenant, token)
         if attempt == 2:
-            raise errors.TokenRejected(
+            rejected = errors.TokenRejected(
                 text, status=reply.status, transaction_id=reply.transaction_id
             )
+            rejected.answer_status = reply.status
+            raise rejected
         token = tokens.token_for(tenant, deadline, rejected=token)
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -17,7 +17,7 @@ shown (`str(error)`, a template, the API's answer), not when the error is raised
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -49,6 +49,9 @@ class ECLError(Exception):
     tenant_settings = False
     retry_after: float | None = None
     found: Any = None
+    # The HTTP status of ECL's answer this error stands for; None when no answer came (the
+    # circuit breaker counts a 5xx or no answer as ECL failing, a 4xx as ECL answering).
+    answer_status: int | None = None
 
     def __init__(self, message: str | Promise | None = None, *, transaction_id: str = "") -> None:
         if message is None or (isinstance(message, str) and not message):
@@ -209,6 +212,33 @@ class UpstreamUnavailable(ECLError):
         return error
 
 
+class CircuitOpen(UpstreamUnavailable):
+    """The tenant's ECL timed out or answered server errors ECL_BREAKER_FAILURES times in a row:
+    its calls are not sent until the cooldown has passed and one probe call succeeds."""
+
+    title = _("ECL is failing for this tenant")
+
+    def __init__(self, since: datetime, retry_after: float) -> None:
+        self.since = since
+        self.retry_after = retry_after
+        super().__init__(
+            format_lazy(
+                _(
+                    "ECL has been failing for this tenant since {since}: it did not answer in "
+                    "time or answered with server errors. Until it answers again the portal "
+                    "sends it nothing, so nothing was sent to ECL and nothing was changed. Try "
+                    "again after {retry_at}."
+                ),
+                since=_moment(since),
+                retry_at=_moment(timezone.now() + timedelta(seconds=retry_after)),
+            )
+        )
+
+
+def _moment(at: datetime) -> str:
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
 class NotApplied(UpstreamUnavailable):
     """A write whose answer was lost, and which reading back showed was not carried out."""
 
@@ -258,6 +288,25 @@ class UpstreamBusy(ECLError):
                 "count",
             ) % {"status": status, "count": minutes}
         super().__init__(message, transaction_id=transaction_id)
+
+
+class TenantBusy(UpstreamBusy):
+    """This worker already runs ECL_TENANT_CONCURRENCY operations of the tenant (its ECL is
+    slow): refused at once, before anything was sent, so that the others keep their threads."""
+
+    title = _("ECL is answering slowly for this tenant")
+
+    def __init__(self, waiting: int) -> None:
+        self.waiting = waiting
+        self.retry_after = 60.0
+        message = ngettext_lazy(
+            "ECL is answering slowly for this tenant; %(count)d request is waiting for it. "
+            "Nothing was sent to ECL and nothing was changed; try again in a minute.",
+            "ECL is answering slowly for this tenant; %(count)d requests are waiting for it. "
+            "Nothing was sent to ECL and nothing was changed; try again in a minute.",
+            "count",
+        ) % {"count": waiting}
+        ECLError.__init__(self, message)
 
 
 class UpstreamTimeout(ECLError):

@@ -27,7 +27,7 @@ from apps_admin import app_actions, audit, ecl
 from apps_admin.access import tenant_view
 from apps_admin.models import Role, Tenant
 from apps_admin.pages.common import app_label, app_url, tenant_context
-from apps_admin.pages.errors import log, render_error, trouble_context
+from apps_admin.pages.errors import log, render_error, trouble_context, with_retry_after
 from apps_admin.pages.forms import KEY_FIELD, AppForm
 
 SNAPSHOT_MAX_AGE = 24 * 3600
@@ -90,7 +90,8 @@ def _render_form(
     if error is not None:
         context.update(trouble_context(request, error, tenant))
         status = context["trouble"].status
-    return render(request, "apps_admin/app_form.html", context, status=status)
+    response = render(request, "apps_admin/app_form.html", context, status=status)
+    return with_retry_after(response, error)
 
 
 def _maybe_created(tenant: Tenant, app: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ carries, for pages and API alike), inside the normal site, never as a traceback 
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
@@ -93,7 +94,16 @@ def render_error(
             "apps_url": reverse("apps_admin:app_list", args=[tenant.tenant_id]),
         }
     )
-    return render(request, "apps_admin/upstream_error.html", context, status=trouble.status)
+    response = render(request, "apps_admin/upstream_error.html", context, status=trouble.status)
+    return with_retry_after(response, error)
+
+
+def with_retry_after(response: HttpResponse, error: ecl.ECLError | None) -> HttpResponse:
+    """`Retry-After` on a page that shows an error which says when to come back (the API's
+    answer carries it too)."""
+    if error is not None and error.retry_after is not None:
+        response["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
+    return response
 
 
 def render_bad_query(

@@ -65,6 +65,8 @@ def test_the_margin_is_a_setting(tenant, emulator):
     assert emulator.stats()["auth_calls"] == 1
 
 
+# The threads stand for the workers of many processes: no bulkhead between them.
+@override_settings(ECL_TENANT_CONCURRENCY=0)
 def test_concurrent_threads_on_a_cold_cache_make_one_token_request(tenant, emulator):
     emulator.set_faults(latency_ms=100)  # keep the first fetch in flight while the others arrive
     barrier = threading.Barrier(16)
@@ -88,6 +90,8 @@ def test_concurrent_threads_on_a_cold_cache_make_one_token_request(tenant, emula
     assert stats["api_calls"] == 16
 
 
+# The threads stand for the workers of many processes: no bulkhead between them.
+@override_settings(ECL_TENANT_CONCURRENCY=0)
 def test_waiters_share_a_failed_fetch_instead_of_each_retrying(tenant, emulator):
     emulator.set_faults(
         latency_ms=100,
@@ -164,6 +168,8 @@ def test_processes_sharing_redis_on_a_cold_cache_make_one_token_request(
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings_test",
         "CACHE_URL": REDIS_URL,
+        # Four threads stand for four workers each: no bulkhead between them.
+        "ECL_TENANT_CONCURRENCY": "0",
     }
     children = [
         subprocess.Popen(

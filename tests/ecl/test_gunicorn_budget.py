@@ -117,7 +117,11 @@ def served_two(emulator_server, emulator, tmp_path):
     """One worker with eight threads (so that its cache is shared even without Redis), a tenant
     whose token is cached and one whose token is not."""
     warm, cold = emulator.create_tenant(apps=2), emulator.create_tenant(apps=2)
-    with stack.portal(tmp_path, workers=1, threads=8, cache_url=run_cache()) as site:
+    # Four of one tenant's operations at once (its waiters for one token fetch), with room left.
+    concurrency = {"ECL_TENANT_CONCURRENCY": "4"}
+    with stack.portal(
+        tmp_path, workers=1, threads=8, cache_url=run_cache(), settings=concurrency
+    ) as site:
         register(site, emulator_server, warm, "Warm")
         register(site, emulator_server, cold, "Cold")
         yield site, warm, cold, superuser_token(site)
