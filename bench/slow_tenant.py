@@ -1,12 +1,15 @@
 """One tenant's ECL trickles: how fast `/healthz` and another tenant's apps list answer meanwhile.
 
     .venv/bin/python -m bench.slow_tenant [--slow-requests 16] [--workers 2] [--threads 4]
+        [--burst 32] [--tenant-concurrency N] [--tenant-wait SECONDS]
 
 Starts the emulator (50 ms latency) and the portal under gunicorn as `make serve` does, registers
 two tenants, makes every apps list of one of them trickle (a byte a second), sends it
 `--slow-requests` page requests at once and, until they are all answered, asks for `/healthz`
 and the other tenant's apps list in turn. Prints the p50 and max of each, and what the slow
-tenant's requests got. The cache is Redis database BENCH_REDIS_DB when Redis answers.
+tenant's requests got. First, a healthy tenant's burst (`--burst` pages at once, ECL answering
+as usual): how many got the busy answer, the bulkhead's cost when nothing is slow. The cache is
+Redis database BENCH_REDIS_DB when Redis answers.
 """
 
 from __future__ import annotations
@@ -91,6 +94,19 @@ def prepare(site: stack.Portal, control: EmulatorControl, *, apps: int = 20) -> 
     return Setup(site, control, browser, slow_id, other_id)
 
 
+def burst(setup: Setup, requests_at_once: int) -> Counter:
+    """A healthy tenant's burst: `requests_at_once` apps-list pages at once, ECL answering as
+    usual. What the bulkhead costs when no tenant is slow: how many got the busy answer."""
+    url = f"{setup.site.base_url}/tenants/{setup.other_id}/apps/"
+    headers = dict(setup.browser.session.headers)
+    with ThreadPoolExecutor(requests_at_once) as pool:
+        answers = pool.map(
+            lambda _: requests.get(url, headers=headers, timeout=120, allow_redirects=False),
+            range(requests_at_once),
+        )
+        return Counter(answer.status_code for answer in answers)
+
+
 def trickle(control: EmulatorControl, tenant_id: str) -> None:
     rule = {"method": "GET", "path": f"^/tenants/{tenant_id}/apps$", "count": 10_000}
     control.set_faults(rules=[{**rule, "action": "trickle", "interval_ms": 1000}])
@@ -165,6 +181,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--latency-ms", type=int, default=50)
+    parser.add_argument("--burst", type=int, default=32)
+    parser.add_argument("--tenant-wait", default=None, help="ECL_TENANT_WAIT of the portal (s)")
     parser.add_argument(
         "--tenant-concurrency",
         default=None,
@@ -174,6 +192,8 @@ def main() -> None:
     settings = {}
     if args.tenant_concurrency is not None:
         settings["ECL_TENANT_CONCURRENCY"] = str(args.tenant_concurrency)
+    if args.tenant_wait is not None:
+        settings["ECL_TENANT_WAIT"] = str(args.tenant_wait)
     with (
         tempfile.TemporaryDirectory() as workdir,
         stack.emulator(args.latency_ms) as url,
@@ -183,14 +203,17 @@ def main() -> None:
     ):
         control = EmulatorControl(url)
         setup = prepare(site, control)
+        healthy = burst(setup, args.burst)
         trickle(control, setup.slow_id)
         outcome = measure(setup, args.slow_requests)
         print(
             f"{args.workers} workers x {args.threads} threads, cache {site.cache.split('://')[0]}, "
             f"ECL_TENANT_CONCURRENCY {args.tenant_concurrency or 'default'}, "
+            f"ECL_TENANT_WAIT {args.tenant_wait or 'default'}, "
             f"emulator latency {args.latency_ms} ms, {args.slow_requests} requests to the "
             "trickling tenant at once:"
         )
+        print(f"a healthy tenant, {args.burst} requests at once: {dict(healthy)}")
         print(summary(outcome))
 
 

@@ -332,9 +332,14 @@ ECL_CALL_BUDGET = env.float("ECL_CALL_BUDGET", default=25.0)
 # with long descriptions and several domains each; past it the answer is refused unread.
 ECL_MAX_BODY_BYTES = env.int("ECL_MAX_BODY_BYTES", default=32 * 1024 * 1024)
 # Bulkhead: at most this many ECL operations of one tenant at once in one worker process; one
-# more is answered at once with "ECL is busy" (503). Leave at least two threads of each worker
-# free for other tenants and /healthz: threads - 2 (`make serve`: 4 threads, so 2). 0: no limit.
+# more waits ECL_TENANT_WAIT seconds at most, then is answered "ECL is busy" (503). Leave at
+# least two threads of each worker free for other tenants and /healthz: threads - 2 (`make
+# serve`: 4 threads, so 2). 0: no limit.
 ECL_TENANT_CONCURRENCY = env.int("ECL_TENANT_CONCURRENCY", default=2)
+# How long one more operation of a tenant at its limit may wait for a place before the 503, only
+# while the tenant's operations move (one started or ended within that time): a healthy tenant's
+# burst passes, a stuck tenant is refused at once. 0: refused at once always.
+ECL_TENANT_WAIT = env.float("ECL_TENANT_WAIT", default=0.25)
 # Circuit breaker, shared by every worker through the cache: after ECL_BREAKER_FAILURES
 # timeouts or server errors in a row from one tenant's ECL within ECL_BREAKER_WINDOW seconds,
 # its calls fail at once for ECL_BREAKER_COOLDOWN seconds; then one probe call tests it again.

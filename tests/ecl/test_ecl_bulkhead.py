@@ -1,5 +1,6 @@
 """The bulkhead: at most ECL_TENANT_CONCURRENCY ECL operations of one tenant at once in a worker;
-one more is answered at once, "busy", with nothing sent, while other tenants go on."""
+one more waits ECL_TENANT_WAIT at most for a place, then is answered "busy", with nothing sent,
+while other tenants go on."""
 
 import contextlib
 import threading
@@ -76,6 +77,55 @@ def test_a_third_call_while_two_are_slow_is_refused_at_once_and_not_sent(
     assert len(list_requests(emulator, tenant)) == 2  # the third was never sent
     assert bulkhead.running(tenant.tenant_id) == 0  # every place was given back
     assert len(ecl.app_list(tenant)) == 3  # and the next call goes out
+
+
+@override_settings(ECL_TENANT_CONCURRENCY=2, ECL_TENANT_WAIT=5.0)
+def test_a_burst_waits_for_a_place_given_back_within_the_wait(tenant, emulator):
+    """A healthy tenant's burst: the third call waits, gets the place of one that ended, and is
+    sent; it is not refused."""
+    ecl.app_list(tenant)
+    emulator.clear_requests()
+    taken = threading.Event()
+    give_back = threading.Event()
+
+    def two_operations_under_way():
+        with slots_taken(tenant, 2):
+            taken.set()
+            give_back.wait(10)
+
+    holder = threading.Thread(target=two_operations_under_way)
+    holder.start()
+    taken.wait(10)
+    threading.Timer(0.2, give_back.set).start()
+    assert len(ecl.app_list(tenant)) == 3  # waited for the place, then sent
+    holder.join()
+    assert len(list_requests(emulator, tenant)) == 1
+    assert bulkhead.running(tenant.tenant_id) == 0
+
+
+@override_settings(ECL_TENANT_CONCURRENCY=1, ECL_TENANT_WAIT=0.2)
+def test_past_the_wait_the_call_is_refused_and_not_sent(tenant, emulator):
+    ecl.app_list(tenant)
+    emulator.clear_requests()
+    with slots_taken(tenant, 1), pytest.raises(ecl.TenantBusy):
+        ecl.app_list(tenant)
+    assert list_requests(emulator, tenant) == []
+
+
+@override_settings(ECL_TENANT_CONCURRENCY=1, ECL_TENANT_WAIT=0.2)
+def test_a_tenant_whose_operations_stopped_moving_is_refused_without_waiting(
+    tenant, emulator, monkeypatch
+):
+    """Nothing of the tenant has started or ended for longer than the wait: its ECL holds every
+    place, so one more is refused at once and does not hold a thread that /healthz needs."""
+    ecl.app_list(tenant)
+    waits = []
+    monkeypatch.setattr(bulkhead._places, "wait", lambda seconds=None: waits.append(seconds))
+    with slots_taken(tenant, 1):
+        time.sleep(0.3)  # longer than ECL_TENANT_WAIT with nothing starting or ending
+        with pytest.raises(ecl.TenantBusy):
+            ecl.app_list(tenant)
+    assert waits == []
 
 
 @override_settings(ECL_TENANT_CONCURRENCY=2)
