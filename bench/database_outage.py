@@ -52,26 +52,8 @@ def terminate(database_url: str, name: str) -> int:
 def set_up(emulator_url: str, site: stack.Portal) -> tuple[str, list[str], str]:
     control = EmulatorControl(emulator_url)
     credentials = control.create_tenant(apps=20)
-    site.manage(
-        "tenant_add",
-        "--name",
-        "Outage",
-        "--tenant-id",
-        credentials["tenant_id"],
-        "--identity-url",
-        f"{emulator_url}/v3",
-        "--api-url",
-        emulator_url,
-        "--api-key",
-        credentials["api_key"],
-        extra_env={"ECL_API_SECRET": credentials["api_secret"]},
-    )
-    site.manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth import get_user_model; "
-        f"get_user_model().objects.create_superuser('bench', '', '{PASSWORD}')",
-    )
+    site.add_tenant("Outage", emulator_url, credentials)
+    site.add_superuser("bench", PASSWORD)
     token = site.manage("api_token", "bench", "--name", "bench", "--scope", "write")
     tenant_id = credentials["tenant_id"]
     probe = PortalClient(site.base_url, token.splitlines()[-1])

@@ -79,26 +79,8 @@ def main() -> None:
     ):
         control = EmulatorControl(emulator_url)
         tenant = control.create_tenant(apps=200)
-        site.manage(
-            "tenant_add",
-            "--name",
-            "Load",
-            "--tenant-id",
-            tenant["tenant_id"],
-            "--identity-url",
-            f"{emulator_url}/v3",
-            "--api-url",
-            emulator_url,
-            "--api-key",
-            tenant["api_key"],
-            extra_env={"ECL_API_SECRET": tenant["api_secret"]},
-        )
-        site.manage(
-            "shell",
-            "-c",
-            "from django.contrib.auth import get_user_model; "
-            f"get_user_model().objects.create_superuser('load', '', '{PASSWORD}')",
-        )
+        site.add_tenant("Load", emulator_url, tenant)
+        site.add_superuser("load", PASSWORD)
         token = issue_token(
             f"{emulator_url}/v3", tenant["tenant_id"], tenant["api_key"], tenant["api_secret"]
         )

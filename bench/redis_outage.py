@@ -36,26 +36,8 @@ PAUSE = 0.02  # seconds between one client's requests: steady, not flat out
 def set_up(emulator_url: str, site: stack.Portal) -> tuple[str, str]:
     """One tenant with 5 apps and the superuser `bench`; returns (tenant id, API token)."""
     credentials = EmulatorControl(emulator_url).create_tenant(apps=5)
-    site.manage(
-        "tenant_add",
-        "--name",
-        "Outage",
-        "--tenant-id",
-        credentials["tenant_id"],
-        "--identity-url",
-        f"{emulator_url}/v3",
-        "--api-url",
-        emulator_url,
-        "--api-key",
-        credentials["api_key"],
-        extra_env={"ECL_API_SECRET": credentials["api_secret"]},
-    )
-    site.manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth import get_user_model; "
-        f"get_user_model().objects.create_superuser('bench', '', '{PASSWORD}')",
-    )
+    site.add_tenant("Outage", emulator_url, credentials)
+    site.add_superuser("bench", PASSWORD)
     token = site.manage("api_token", "bench", "--name", "outage", "--scope", "read")
     return credentials["tenant_id"], token.splitlines()[-1]
 

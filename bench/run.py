@@ -153,20 +153,7 @@ def set_up(emulator_url: str, site: stack.Portal, sizes: tuple[Size, ...]) -> di
     tenants = {}
     for size in sizes:
         credentials = control.create_tenant(apps=size.apps)
-        site.manage(
-            "tenant_add",
-            "--name",
-            f"Bench {size.name}",
-            "--tenant-id",
-            credentials["tenant_id"],
-            "--identity-url",
-            f"{emulator_url}/v3",
-            "--api-url",
-            emulator_url,
-            "--api-key",
-            credentials["api_key"],
-            extra_env={"ECL_API_SECRET": credentials["api_secret"]},
-        )
+        site.add_tenant(f"Bench {size.name}", emulator_url, credentials)
         # A year of usage history, recorded as `make run` does for its demo tenant.
         site.manage(
             "shell",
@@ -176,12 +163,7 @@ def set_up(emulator_url: str, site: stack.Portal, sizes: tuple[Size, ...]) -> di
             f"'ECL_TENANT_ID': '{credentials['tenant_id']}'}})",
         )
         tenants[size.name] = credentials
-    site.manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth import get_user_model; "
-        f"get_user_model().objects.create_superuser('bench', '', '{PASSWORD}')",
-    )
+    site.add_superuser("bench", PASSWORD)
     # The token is alone on the last line of the command's output.
     token = site.manage("api_token", "bench", "--name", "bench", "--scope", "write")
     return {"control": control, "tenants": tenants, "token": token.splitlines()[-1]}

@@ -58,34 +58,14 @@ class Setup:
 
 
 def register(site: stack.Portal, control: EmulatorControl, name: str, apps: int) -> str:
-    tenant = control.create_tenant(apps=apps)
-    site.manage(
-        "tenant_add",
-        "--name",
-        name,
-        "--tenant-id",
-        tenant["tenant_id"],
-        "--identity-url",
-        control.identity_url,
-        "--api-url",
-        control.api_url,
-        "--api-key",
-        tenant["api_key"],
-        extra_env={"ECL_API_SECRET": tenant["api_secret"]},
-    )
-    return tenant["tenant_id"]
+    return site.add_tenant(name, control.api_url, control.create_tenant(apps=apps))
 
 
 def prepare(site: stack.Portal, control: EmulatorControl, *, apps: int = 20) -> Setup:
     """Two tenants, a superuser `bench` signed in, both tenants' tokens fetched."""
     slow_id = register(site, control, "Slow", apps)
     other_id = register(site, control, "Other", apps)
-    site.manage(
-        "shell",
-        "-c",
-        "from django.contrib.auth import get_user_model; "
-        f"get_user_model().objects.create_superuser('bench', '', '{PASSWORD}')",
-    )
+    site.add_superuser("bench", PASSWORD)
     token = site.manage("api_token", "bench", "--name", "slow", "--scope", "read")
     browser = PortalClient(site.base_url, token.splitlines()[-1])
     for tenant_id in (slow_id, other_id):

@@ -134,6 +134,25 @@ class Portal:
             raise RuntimeError(f"manage.py {' '.join(args)} failed: {result.stderr[-2000:]}")
         return result.stdout
 
+    def add_tenant(self, name: str, emulator_url: str, credentials: dict[str, str]) -> str:
+        """Register an emulator tenant (`create_tenant`'s credentials) with `tenant_add`, its
+        secret passed in the environment as an operator would; returns its id."""
+        self.manage(
+            *("tenant_add", "--name", name, "--tenant-id", credentials["tenant_id"]),
+            *("--identity-url", f"{emulator_url}/v3", "--api-url", emulator_url),
+            *("--api-key", credentials["api_key"]),
+            extra_env={"ECL_API_SECRET": credentials["api_secret"]},
+        )
+        return credentials["tenant_id"]
+
+    def add_superuser(self, username: str, password: str) -> None:
+        self.manage(
+            "shell",
+            "-c",
+            "from django.contrib.auth import get_user_model; "
+            f"get_user_model().objects.create_superuser('{username}', '', '{password}')",
+        )
+
     def clear_cache(self) -> None:
         """Empty the portal's shared cache: its keys in Redis, never the rest of the database
         (others may use it); a local-memory cache is each worker's own and starts empty."""

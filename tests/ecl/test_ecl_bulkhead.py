@@ -5,6 +5,7 @@ while other tenants go on."""
 import contextlib
 import threading
 import time
+import types
 
 import pytest
 from django.test import override_settings
@@ -122,7 +123,9 @@ def test_a_tenant_whose_operations_stopped_moving_is_refused_without_waiting(
     waits = []
     monkeypatch.setattr(bulkhead._places, "wait", lambda seconds=None: waits.append(seconds))
     with slots_taken(tenant, 1):
-        time.sleep(0.3)  # longer than ECL_TENANT_WAIT with nothing starting or ending
+        # A second later by the bulkhead's clock: longer than ECL_TENANT_WAIT with nothing moving.
+        later = types.SimpleNamespace(monotonic=lambda: time.monotonic() + 1.0)
+        monkeypatch.setattr(bulkhead, "time", later)
         with pytest.raises(ecl.TenantBusy):
             ecl.app_list(tenant)
     assert waits == []
