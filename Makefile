@@ -47,11 +47,12 @@ $(AXE)/node_modules: $(AXE)/package-lock.json
 	else echo "npm not found: the accessibility check (axe-core) will be skipped"; fi
 
 # Test processes (pytest-xdist), each with its own emulator, database, cache keys and browser:
-# `auto` is one per core; `make test N=1` runs in one process.
+# `auto` is one per core; `make test N=1` runs in one process. ARGS goes to pytest as it is.
 N ?= auto
+ARGS ?=
 PYTEST := $(VENV)/bin/pytest -n $(N) --dist loadgroup
 test: $(VENV)/.dev $(OIDC_PROVIDER)/node_modules $(AXE)/node_modules ## Run the whole test suite
-	$(PYTEST)
+	$(PYTEST) $(ARGS)
 
 test-fast: $(VENV)/.dev ## Run the suite without the tests marked slow: under a minute
 	$(PYTEST) -m "not slow"
