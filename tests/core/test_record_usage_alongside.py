@@ -11,7 +11,9 @@ from bench import stack
 from tests.helpers import PASSWORD, own_redis
 
 # slow: a 10,000-app tenant, gunicorn and a recording of its own
-pytestmark = pytest.mark.slow
+# served_portal: bench.stack.portal collects static files into the project's staticfiles/, which
+# the other served portals' processes read (WhiteNoise scans it): one at a time.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("served_portal")]
 
 HTTPS = {"X-Forwarded-Proto": "https"}
 

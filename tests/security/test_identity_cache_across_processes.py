@@ -10,7 +10,9 @@ from bench import stack
 from tests.helpers import own_redis
 
 # slow: starts Redis and two gunicorn portals of its own
-pytestmark = pytest.mark.slow
+# served_portal: bench.stack.portal collects static files into the project's staticfiles/, which
+# the other served portals' processes read (WhiteNoise scans it): one at a time.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("served_portal")]
 
 TENANT_ID = "ab" * 16
 SETUP = f"""
